@@ -1,0 +1,62 @@
+/**
+ * struct inode: size, owner, mode, the extent map, open counts, and the reverse map of the VMAs
+ * that map it (i_mmap). Directories hold their entries directly (no dentry cache is modelled).
+ */
+import { S_IFDIR, S_IFMT, S_IFREG } from '../kernel/flags.js';
+import type { Errno } from '../kernel/errno.js';
+import type { Vma } from '../mm/mmap.js';
+import { ExtentMap } from './extents.js';
+
+export const MAY_WRITE = 0o2;
+export const MAY_READ = 0o4;
+
+export class Inode {
+  readonly ino: number;
+  mode: number;
+  uid: number;
+  /** i_size in bytes. */
+  size = 0;
+  readonly extents = new ExtentMap();
+  /** i_writecount: open files with FMODE_WRITE (negative would deny writers, as for a running binary). */
+  writecount = 0;
+  /** i_readcount: open files that are read-only (FMODE_READ without FMODE_WRITE). */
+  readcount = 0;
+  /** chattr +a / +i (S_APPEND, S_IMMUTABLE). */
+  appendOnly = false;
+  immutable = false;
+  /** i_mmap: every VMA mapping this file. */
+  readonly vmas = new Set<Vma>();
+  /** Directory entries, for directories only. */
+  readonly children: Map<string, Inode> | undefined;
+
+  constructor(ino: number, mode: number, uid: number) {
+    this.ino = ino;
+    this.mode = mode;
+    this.uid = uid;
+    this.children = (mode & S_IFMT) === S_IFDIR ? new Map() : undefined;
+  }
+
+  get isReg(): boolean {
+    return (this.mode & S_IFMT) === S_IFREG;
+  }
+
+  get isDir(): boolean {
+    return (this.mode & S_IFMT) === S_IFDIR;
+  }
+
+  /** mapping_mapped(): does any process map this file? */
+  get mapped(): boolean {
+    return this.vmas.size > 0;
+  }
+}
+
+/**
+ * inode_permission() for a caller with fsuid `uid` (no groups are modelled: the owner's bits or
+ * the "other" bits apply). uid 0 has CAP_DAC_OVERRIDE.
+ * Return: null if allowed, else EACCES.
+ */
+export function inodePermission(inode: Inode, uid: number, mask: number): Errno | null {
+  if (uid === 0) return null;
+  const bits = uid === inode.uid ? (inode.mode >> 6) & 7 : inode.mode & 7;
+  return (bits & mask) === mask ? null : 'EACCES';
+}

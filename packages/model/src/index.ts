@@ -1,0 +1,45 @@
+/**
+ * @leasebreak/model — the kernel model. Pure TypeScript: no worker_threads, no I/O, no timers.
+ */
+export { ERRNO, ERRNO_ALIASES, SimError, BUG_ON, err, errnoByName, errnoName, isSimError, ok } from './kernel/errno.js';
+export type { Errno, SimErrorCode, SysResult } from './kernel/errno.js';
+export * as flags from './kernel/flags.js';
+export {
+  FALLOC_FLAGS,
+  FALLOC_FL_COLLAPSE_RANGE,
+  FALLOC_FL_INSERT_RANGE,
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_ZERO_RANGE,
+  OPEN_FLAGS,
+  O_APPEND,
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_TRUNC,
+  O_WRONLY,
+  PROT_READ,
+  PROT_WRITE,
+  parseFlagList,
+} from './kernel/flags.js';
+export { Kernel } from './kernel/kernel.js';
+export type { KernelConfig, KernelHooks, LayoutChange } from './kernel/kernel.js';
+export { Task } from './kernel/task.js';
+export { Pmem, PAGE_SIZE, PAGE_SHIFT, STRUCT_PAGE_BYTES, MAX_PMEM_PAGES } from './mm/pmem.js';
+export type { PageOwner, PmemBuffers } from './mm/pmem.js';
+export { Vma, MmStruct, PTE_NONE, PTE_ZERO, PTE_UNMAPPED } from './mm/mmap.js';
+export type { VmaShared } from './mm/mmap.js';
+export { loadUser, storeUser } from './mm/uaccess.js';
+export type { AccessResult, FaultFn, Signal } from './mm/uaccess.js';
+export { BlockAllocator } from './fs/balloc.js';
+export type { BlockRun } from './fs/balloc.js';
+export { ExtentMap } from './fs/extents.js';
+export type { Extent, Segment } from './fs/extents.js';
+export { File, FdTable, FIRST_FD } from './fs/file.js';
+export { Inode } from './fs/inode.js';
+export { SuperBlock, EXT4_MAX_BYTES } from './fs/super.js';
+export type { FallocOp, FallocKind, FallocateModeCheck } from './fs/fallocate.js';
+export { fsck } from './fs/fsck.js';
+export type { FsckOptions } from './fs/fsck.js';

@@ -1,0 +1,439 @@
+/**
+ * The kernel: one pmem device with a DAX filesystem on it, the tasks, and the syscalls.
+ *
+ * Syscalls are async: a syscall that must wait (a lease break, a busy DAX page) awaits a hook
+ * that the lease and layout code installs, and the kernel goes on serving other tasks meanwhile.
+ * With no hook installed nothing ever waits. Every argument rule follows Linux, in Linux's order
+ * (fs/open.c, fs/read_write.c, mm/mmap.c); results are SysResult, never exceptions.
+ */
+import { daxFault, daxRead, daxWrite } from '../fs/dax.js';
+import { type FallocOp, type FallocateModeCheck, fallocateApply, fallocatePrepare, vfsFallocateCheck } from '../fs/fallocate.js';
+import { File } from '../fs/file.js';
+import { type Inode, MAY_READ, MAY_WRITE, inodePermission } from '../fs/inode.js';
+import { SuperBlock } from '../fs/super.js';
+import { createFile, lookup, lookupParent, mkdirs, newSizeOk, setSize } from '../fs/vfs.js';
+import { type AccessResult, type FaultFn, loadUser, storeUser } from '../mm/uaccess.js';
+import { Vma } from '../mm/mmap.js';
+import { PAGE_SIZE, Pmem } from '../mm/pmem.js';
+import { BUG_ON, type Errno, type SysResult, err, ok } from './errno.js';
+import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_WRONLY, PROT_READ, PROT_WRITE } from './flags.js';
+import { Task } from './task.js';
+
+export interface KernelConfig {
+  /** Device size in 4 KiB pages. */
+  readonly pmemPages: number;
+  /** Refcount of an idle DAX page: 1 before v6.15, 0 after (then mappings hold references). */
+  readonly idleRefcount?: 0 | 1;
+  /** s_maxbytes. */
+  readonly maxBytes?: number;
+  readonly preferRecentlyFreed?: boolean;
+  readonly fallocateModeCheck?: FallocateModeCheck;
+}
+
+/** Why a layout is about to change, for the layout-break hook. */
+export type LayoutChange =
+  | { readonly kind: 'truncate'; readonly from: number; readonly to: number }
+  | { readonly kind: 'fallocate'; readonly op: FallocOp };
+
+/** Where leases and layouts plug in (fs/locks.c, fs/dax.c): filled by later layers. */
+export interface KernelHooks {
+  /** break_lease(inode, mode): may wait; returns an errno to fail the syscall with. */
+  breakLease?(task: Task, inode: Inode, openFlags: number): Promise<Errno | null>;
+  /** The filesystem's break-layouts step before a layout change (ext4_break_layouts, xfs_break_layouts). */
+  breakLayouts?(task: Task, inode: Inode, change: LayoutChange): Promise<Errno | null>;
+  /** __fput(): the last reference to an open file description went away (locks_remove_file). */
+  fileRelease?(file: File): void;
+}
+
+const MAX_RW_COUNT = 0x7ffff000; // INT_MAX & PAGE_MASK: the most one read/write moves
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n);
+}
+
+export class Kernel {
+  readonly pmem: Pmem;
+  readonly sb: SuperBlock;
+  readonly tasks = new Map<number, Task>();
+  readonly hooks: KernelHooks = {};
+  fallocateModeCheck: FallocateModeCheck;
+  private nextPid = 100;
+  private readonly vmaFile = new Map<Vma, File>();
+
+  constructor(config: KernelConfig) {
+    this.pmem = Pmem.create(config.pmemPages, config.idleRefcount === undefined ? {} : { idleRefcount: config.idleRefcount });
+    this.sb = new SuperBlock(this.pmem, {
+      ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
+      preferRecentlyFreed: config.preferRecentlyFreed ?? false,
+    });
+    this.fallocateModeCheck = config.fallocateModeCheck ?? 'v4';
+  }
+
+  // ---- tasks -----------------------------------------------------------------------------
+
+  createTask(opts: { uid?: number; name?: string } = {}): Task {
+    const pid = this.nextPid++;
+    const task = new Task(pid, opts.uid ?? 0, opts.name ?? `task${pid}`);
+    this.tasks.set(pid, task);
+    return task;
+  }
+
+  task(pid: number): Task {
+    const t = this.tasks.get(pid);
+    BUG_ON(t === undefined || t.exited, `no live task with pid ${pid}`);
+    return t!;
+  }
+
+  /** do_exit(): unmap everything, close every fd (dropping leases held through them). */
+  exitTask(pid: number): void {
+    const task = this.task(pid);
+    for (const vma of [...task.mm.all()]) this.removeVma(task, vma);
+    for (const [fd] of task.files.entries()) this.closeFd(task, fd);
+    task.exited = true;
+  }
+
+  // ---- setup (not syscalls) --------------------------------------------------------------
+
+  /** Create a file (and its directories) as a scenario's `files:` entry does; filled with zeros to `size`. */
+  createFileAt(path: string, opts: { size?: number; uid?: number; mode?: number } = {}): SysResult<Inode> {
+    const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+    const dir = mkdirs(this.sb, parent);
+    if (!dir.ok) return dir;
+    const where = lookupParent(this.sb, path);
+    if (!where.ok) return where;
+    if (where.value.dir.children!.has(where.value.name)) return err('EEXIST');
+    const inode = createFile(this.sb, where.value.dir, where.value.name, opts.mode ?? 0o644, opts.uid ?? 0);
+    const size = opts.size ?? 0;
+    if (size > 0) {
+      const bad = newSizeOk(this.sb, size);
+      if (bad !== null) return err(bad);
+      const w = daxWrite(this.sb, inode, 0, new Uint8Array(size));
+      if (!w.ok) return w;
+      if (w.value < size) return err('ENOSPC');
+    }
+    return ok(inode);
+  }
+
+  lookupPath(path: string): SysResult<Inode> {
+    return lookup(this.sb, path);
+  }
+
+  // ---- files and fds ---------------------------------------------------------------------
+
+  private fdFile(task: Task, fd: number): File | undefined {
+    return task.files.get(fd);
+  }
+
+  /** fput(): drop one reference; the last one releases the description (__fput). */
+  private fput(file: File): void {
+    BUG_ON(file.count <= 0, `fput on file ${file.id} with f_count ${file.count}`);
+    if (--file.count > 0) return;
+    this.hooks.fileRelease?.(file);
+    if (file.writable) file.inode.writecount--;
+    else if (file.readable) file.inode.readcount--;
+  }
+
+  private closeFd(task: Task, fd: number): boolean {
+    const file = task.files.remove(fd);
+    if (file === undefined) return false;
+    this.fput(file);
+    return true;
+  }
+
+  /**
+   * open(2) — do_sys_open → path_openat → do_open → vfs_open / do_dentry_open, handle_truncate.
+   * Errors: ENOENT, ENOTDIR, ENAMETOOLONG, EEXIST (O_CREAT|O_EXCL), EISDIR (directory opened for
+   * write), EACCES, EPERM (append-only opened for write without O_APPEND, or truncated),
+   * EMFILE, plus whatever the lease break returns (EWOULDBLOCK with O_NONBLOCK, EINTR).
+   */
+  async open(pid: number, path: string, flags: number, mode = 0o644): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    if (!Number.isInteger(flags)) return err('EINVAL');
+    let inode: Inode;
+    const found = lookup(this.sb, path);
+    if (found.ok) {
+      if (flags & O_CREAT && flags & O_EXCL) return err('EEXIST');
+      inode = found.value;
+    } else if (found.errno === 'ENOENT' && flags & O_CREAT) {
+      const where = lookupParent(this.sb, path);
+      if (!where.ok) return where;
+      const denied = inodePermission(where.value.dir, task.uid, MAY_WRITE);
+      if (denied !== null) return err(denied);
+      inode = createFile(this.sb, where.value.dir, where.value.name, mode, task.uid);
+    } else {
+      return found;
+    }
+    const acc = flags & O_ACCMODE;
+    const wantWrite = acc === O_WRONLY || acc === 2 || acc === 3 || (flags & O_TRUNC) !== 0;
+    const wantRead = acc !== O_WRONLY;
+    if (inode.isDir && wantWrite) return err('EISDIR');
+    const denied = inodePermission(inode, task.uid, (wantRead ? MAY_READ : 0) | (wantWrite ? MAY_WRITE : 0));
+    if (denied !== null) return err(denied);
+    // may_open(): append-only files may be opened for write only with O_APPEND, never truncated.
+    if (inode.appendOnly && ((acc !== 0 && !(flags & O_APPEND)) || flags & O_TRUNC)) return err('EPERM');
+    if (inode.immutable && wantWrite) return err('EPERM');
+    const file = new File(this.sb.allocFileId(), inode, flags);
+    // get_write_access / i_readcount_inc happen before break_lease, in do_dentry_open.
+    if (file.writable) inode.writecount++;
+    else if (file.readable) inode.readcount++;
+    if (this.hooks.breakLease !== undefined && inode.isReg) {
+      const e = await this.hooks.breakLease(task, inode, flags);
+      if (e !== null) {
+        if (file.writable) inode.writecount--;
+        else if (file.readable) inode.readcount--;
+        return err(e);
+      }
+    }
+    if (flags & O_TRUNC && inode.isReg) {
+      // handle_truncate → do_truncate: a size change that breaks layouts like truncate(2).
+      const e = await this.doTruncate(task, inode, 0);
+      if (e !== null) {
+        if (file.writable) inode.writecount--;
+        else if (file.readable) inode.readcount--;
+        return err(e);
+      }
+    }
+    const fd = task.files.install(file);
+    if (fd < 0) {
+      file.count = 1;
+      this.fput(file);
+      return err('EMFILE');
+    }
+    return ok(fd);
+  }
+
+  /** close(2): EBADF. */
+  async close(pid: number, fd: number): Promise<SysResult<0>> {
+    return this.closeFd(this.task(pid), fd) ? ok(0) : err('EBADF');
+  }
+
+  /** dup(2): the lowest free fd, sharing the open file description. EBADF, EMFILE. */
+  async dup(pid: number, fd: number): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    const file = this.fdFile(task, fd);
+    if (file === undefined) return err('EBADF');
+    const nfd = task.files.install(file);
+    return nfd < 0 ? err('EMFILE') : ok(nfd);
+  }
+
+  /** The file of an fd for the F_* commands and later layers. */
+  fileOf(pid: number, fd: number): File | undefined {
+    return this.fdFile(this.task(pid), fd);
+  }
+
+  // ---- read / write ----------------------------------------------------------------------
+
+  private rwFile(task: Task, fd: number, write: boolean): SysResult<File> {
+    const file = this.fdFile(task, fd);
+    if (file === undefined || !(write ? file.writable : file.readable)) return err('EBADF');
+    if (file.inode.isDir) return err('EISDIR');
+    return ok(file);
+  }
+
+  /** vfs_read(): EBADF (not open for reading), EISDIR, EINVAL (negative count or offset). */
+  private doRead(task: Task, fd: number, len: number, pos: number | null): SysResult<Uint8Array> {
+    const f = this.rwFile(task, fd, false);
+    if (!f.ok) return f;
+    if (!isCount(len) || len < 0 || (pos !== null && (!isCount(pos) || pos < 0))) return err('EINVAL');
+    const file = f.value;
+    const at = pos ?? file.pos;
+    const data = daxRead(this.sb, file.inode, at, Math.min(len, MAX_RW_COUNT));
+    if (pos === null) file.pos += data.length;
+    return ok(data);
+  }
+
+  /**
+   * vfs_write(): EBADF, EISDIR, EINVAL, EFBIG (at or past s_maxbytes), ENOSPC; O_APPEND writes at
+   * EOF — even pwrite(2), a Linux bug the man page documents.
+   */
+  private doWrite(task: Task, fd: number, data: Uint8Array, pos: number | null): SysResult<number> {
+    const f = this.rwFile(task, fd, true);
+    if (!f.ok) return f;
+    if (pos !== null && (!isCount(pos) || pos < 0)) return err('EINVAL');
+    const file = f.value;
+    const inode = file.inode;
+    const at = file.flags & O_APPEND ? inode.size : (pos ?? file.pos);
+    if (data.length === 0) return ok(0);
+    if (at >= this.sb.maxBytes) return err('EFBIG'); // generic_write_check_limits (SIGXFSZ not modelled)
+    const n = Math.min(data.length, MAX_RW_COUNT, this.sb.maxBytes - at);
+    const w = daxWrite(this.sb, inode, at, data.subarray(0, n));
+    if (w.ok && (pos === null || file.flags & O_APPEND)) file.pos = at + w.value;
+    return w;
+  }
+
+  async read(pid: number, fd: number, len: number): Promise<SysResult<Uint8Array>> {
+    return this.doRead(this.task(pid), fd, len, null);
+  }
+
+  async pread(pid: number, fd: number, len: number, offset: number): Promise<SysResult<Uint8Array>> {
+    return this.doRead(this.task(pid), fd, len, offset);
+  }
+
+  async write(pid: number, fd: number, data: Uint8Array): Promise<SysResult<number>> {
+    return this.doWrite(this.task(pid), fd, data, null);
+  }
+
+  async pwrite(pid: number, fd: number, data: Uint8Array, offset: number): Promise<SysResult<number>> {
+    return this.doWrite(this.task(pid), fd, data, offset);
+  }
+
+  // ---- truncate ---------------------------------------------------------------------------
+
+  /**
+   * do_truncate → notify_change → ext4_setattr: EFBIG past s_maxbytes (inode_newsize_ok), then
+   * the filesystem's layout break, then the size change.
+   */
+  private async doTruncate(task: Task, inode: Inode, length: number): Promise<Errno | null> {
+    const big = newSizeOk(this.sb, length);
+    if (big !== null) return big;
+    if (this.hooks.breakLayouts !== undefined) {
+      const e = await this.hooks.breakLayouts(task, inode, { kind: 'truncate', from: inode.size, to: length });
+      if (e !== null) return e;
+    }
+    setSize(this.sb, inode, length);
+    return null;
+  }
+
+  /**
+   * truncate(2) — do_sys_truncate / vfs_truncate: EINVAL (negative length), lookup errors,
+   * EISDIR, EINVAL (not a regular file), EACCES, EPERM (append-only or immutable), then
+   * break_lease(inode, O_WRONLY) — which even the lease holder's own truncate triggers — then
+   * EFBIG and the truncate.
+   */
+  async truncate(pid: number, path: string, length: number): Promise<SysResult<0>> {
+    const task = this.task(pid);
+    if (!isCount(length) || length < 0) return err('EINVAL');
+    const found = lookup(this.sb, path);
+    if (!found.ok) return found;
+    const inode = found.value;
+    if (inode.isDir) return err('EISDIR');
+    if (!inode.isReg) return err('EINVAL');
+    const denied = inodePermission(inode, task.uid, MAY_WRITE);
+    if (denied !== null) return err(denied);
+    if (inode.appendOnly || inode.immutable) return err('EPERM');
+    // get_write_access(): the truncate holds write access across the break, like an open for write.
+    inode.writecount++;
+    try {
+      if (this.hooks.breakLease !== undefined) {
+        const e = await this.hooks.breakLease(task, inode, O_WRONLY);
+        if (e !== null) return err(e);
+      }
+      const e = await this.doTruncate(task, inode, length);
+      return e === null ? ok(0) : err(e);
+    } finally {
+      inode.writecount--;
+    }
+  }
+
+  /**
+   * ftruncate(2) — do_sys_ftruncate: EINVAL (negative length), EBADF, EINVAL (not open for
+   * write or not a regular file: Linux's choice where POSIX allows EBADF), EPERM (append-only).
+   * No lease break: a writable fd already broke other leases when it was opened.
+   */
+  async ftruncate(pid: number, fd: number, length: number): Promise<SysResult<0>> {
+    const task = this.task(pid);
+    if (!isCount(length) || length < 0) return err('EINVAL');
+    const file = this.fdFile(task, fd);
+    if (file === undefined) return err('EBADF');
+    if (!file.inode.isReg || !file.writable) return err('EINVAL');
+    if (file.inode.appendOnly || file.inode.immutable) return err('EPERM');
+    const e = await this.doTruncate(task, file.inode, length);
+    return e === null ? ok(0) : err(e);
+  }
+
+  /** fallocate(2): vfs_fallocate checks, ext4_fallocate checks, the layout break, the change. */
+  async fallocate(pid: number, fd: number, mode: number, offset: number, len: number): Promise<SysResult<0>> {
+    const task = this.task(pid);
+    const file = this.fdFile(task, fd);
+    // vfs_fallocate() checks the arguments and mode before the fd's access (fdget happens first,
+    // so a bad fd is EBADF before all of them).
+    if (file === undefined) return err('EBADF');
+    const bad = vfsFallocateCheck(this.sb, file, mode, offset, len, this.fallocateModeCheck);
+    if (bad !== null) return err(bad);
+    const op = fallocatePrepare(this.sb, file.inode, mode, offset, len);
+    if (!op.ok) return op;
+    if (this.hooks.breakLayouts !== undefined) {
+      const e = await this.hooks.breakLayouts(task, file.inode, { kind: 'fallocate', op: op.value });
+      if (e !== null) return err(e);
+      // The wait may have let the file change (xfs drops its locks): check again.
+      const again = fallocatePrepare(this.sb, file.inode, mode, offset, len);
+      if (!again.ok) return again;
+    }
+    fallocateApply(this.sb, file.inode, op.value);
+    return ok(0);
+  }
+
+  // ---- mmap and user memory --------------------------------------------------------------
+
+  /**
+   * mmap(2) of a DAX file, MAP_SHARED: EINVAL (length 0, offset not page aligned), EBADF,
+   * EACCES (fd not open for reading; PROT_WRITE on an fd not open for writing), ENODEV (not a
+   * regular file). Return: the mapping's address. No page is mapped until it is touched.
+   */
+  async mmap(pid: number, fd: number, length: number, prot: number = PROT_READ | PROT_WRITE, offset = 0): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    if (!isCount(length) || length <= 0 || !isCount(offset) || offset < 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
+    const file = this.fdFile(task, fd);
+    if (file === undefined) return err('EBADF');
+    if (!file.readable) return err('EACCES');
+    if (prot & PROT_WRITE && !file.writable) return err('EACCES');
+    if (!file.inode.isReg) return err('ENODEV');
+    const pages = Math.ceil(length / PAGE_SIZE);
+    const vma = new Vma({ start: task.mm.unmappedArea(pages), pages, pgoff: offset / PAGE_SIZE, prot, shared: true, pid });
+    task.mm.insert(vma);
+    file.inode.vmas.add(vma);
+    file.count++; // vma->vm_file holds the description open
+    this.vmaFile.set(vma, file);
+    return ok(vma.start);
+  }
+
+  private removeVma(task: Task, vma: Vma): void {
+    vma.unmapPages(this.pmem, 0, vma.pages, this.sb.mapHoldsRef);
+    task.mm.remove(vma);
+    const file = this.vmaFile.get(vma)!;
+    this.vmaFile.delete(vma);
+    file.inode.vmas.delete(vma);
+    this.fput(file);
+  }
+
+  /** munmap(2): EINVAL for an unaligned address or a non-positive length; unmapped ranges are fine. */
+  async munmap(pid: number, addr: number, length: number): Promise<SysResult<0>> {
+    const task = this.task(pid);
+    if (!isCount(addr) || addr % PAGE_SIZE !== 0 || !isCount(length) || length <= 0) return err('EINVAL');
+    const end = addr + Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+    for (const vma of task.mm.overlapping(addr, end - addr)) {
+      const from = Math.max(0, (addr - vma.start) / PAGE_SIZE);
+      const to = Math.min(vma.pages, (end - vma.start) / PAGE_SIZE);
+      vma.unmapPages(this.pmem, from, to, this.sb.mapHoldsRef);
+      if (vma.empty) this.removeVma(task, vma);
+    }
+    return ok(0);
+  }
+
+  /** The VMA at an address, with its file (for the process side and later layers). */
+  vmaAt(pid: number, addr: number): { vma: Vma; file: File } | undefined {
+    const vma = this.task(pid).mm.find(addr);
+    return vma === undefined ? undefined : { vma, file: this.vmaFile.get(vma)! };
+  }
+
+  /** handle_mm_fault() for a DAX VMA page. */
+  fault(vma: Vma, index: number, write: boolean): ReturnType<FaultFn> {
+    const file = this.vmaFile.get(vma);
+    if (file === undefined) return { ok: false, sig: 'SIGSEGV' };
+    return daxFault(this.sb, file.inode, vma, index, write);
+  }
+
+  private readonly faultFn: FaultFn = (vma, index, write) => this.fault(vma, index, write);
+
+  /** A CPU load from user memory (through the page tables; faults as needed). */
+  load(pid: number, addr: number, len: number): AccessResult<Uint8Array> {
+    const mm = this.task(pid).mm;
+    return loadUser(this.pmem, (a) => mm.find(a), addr, len, this.faultFn);
+  }
+
+  /** A CPU store to user memory. */
+  store(pid: number, addr: number, data: Uint8Array): AccessResult<number> {
+    const mm = this.task(pid).mm;
+    return storeUser(this.pmem, (a) => mm.find(a), addr, data, this.faultFn);
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: every benchmark prints its figure beside a floor measured in the same run.
+ * Benchmarks are not tests: nothing here fails a build; a missed target prints "NO".
+ * Usage: node apps/bench/dist/main.js [--budget-ms N] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { printTable, type Row } from './harness.js';
+import { modelBench } from './model.js';
+
+const { values } = parseArgs({ options: { 'budget-ms': { type: 'string', default: '400' }, json: { type: 'boolean', default: false } } });
+const budgetMs = Number(values['budget-ms']);
+if (!Number.isFinite(budgetMs) || budgetMs <= 0) {
+  process.stderr.write(`bench: --budget-ms must be a positive number of milliseconds, got "${values['budget-ms']}"\n`);
+  process.exit(2);
+}
+
+const sections: { title: string; rows: Row[] }[] = [];
+process.stderr.write('bench: kernel model on a 1 Mi-page device...\n');
+sections.push({ title: 'kernel model (1 Mi-page = 4 GiB device)', rows: await modelBench(budgetMs) });
+
+if (values.json) process.stdout.write(JSON.stringify(sections, null, 2) + '\n');
+else for (const s of sections) printTable(s.title, s.rows);

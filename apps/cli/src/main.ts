@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The leasebreak command. Results go to stdout (JSON with --json), progress and diagnostics to
+ * stderr. Exit codes: 0 ok · 1 an expectation failed · 2 bad input · 3 simulator bug · 130 interrupted.
+ */
+import { Command, CommanderError } from 'commander';
+import { isSimError } from '@leasebreak/model';
+import { formatDemo, runDemo } from './demo.js';
+
+export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command('leasebreak')
+    .description('FS-DAX layout leases, long-term pins and RDMA, modelled as racing threads')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('demo')
+    .description('walk through the kernel model on one thread (block reuse after truncate, INSERT_RANGE shifting a block)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const r = await runDemo();
+      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatDemo(r) + '\n');
+      code = r.fsck.length === 0 ? EXIT.OK : EXIT.SIM_BUG;
+    });
+
+  program
+    .command('start')
+    .description('what `npm start` runs: the race matrix once it exists; until then the model demo')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      process.stderr.write('leasebreak: the race matrix is not built yet; running the kernel-model demo instead\n');
+      const r = await runDemo();
+      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatDemo(r) + '\n');
+      code = r.fsck.length === 0 ? EXIT.OK : EXIT.SIM_BUG;
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    if (isSimError(e)) {
+      process.stderr.write(`leasebreak: simulator bug: ${(e as Error).message}\n`);
+      return EXIT.SIM_BUG;
+    }
+    throw e;
+  }
+  return code;
+}
+
+process.on('SIGINT', () => process.exit(EXIT.INTERRUPTED));
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`leasebreak: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = EXIT.SIM_BUG;
+  },
+);

@@ -32,14 +32,16 @@ export function daxAllocWritten(sb: SuperBlock, inode: Inode, first: number, cou
       let at = seg.lblk;
       while (at < seg.lblk + seg.len) {
         const run = sb.balloc.allocRun(inode.ino, at, seg.lblk + seg.len - at);
-        if (run === null) return done;
+        if (run === null) break;
         inode.extents.insert(at, run.pblk, run.len, false);
         at += run.len;
         done += run.len;
       }
       // A read fault may have mapped the zero page over the hole: tear it down so the new
       // data is visible through mmap (dax_iomap_iter: invalidate_inode_pages2_range on IOMAP_F_NEW).
-      sb.unmapMappingRange(inode, seg.lblk, seg.lblk + seg.len - 1);
+      // dax_iomap_iter does this per iomap, so the blocks allocated before an ENOSPC count too.
+      if (at > seg.lblk) sb.unmapMappingRange(inode, seg.lblk, at - 1);
+      if (at < seg.lblk + seg.len) return done;
     } else {
       if (seg.unwritten) {
         inode.extents.setUnwritten(seg.lblk, seg.len, false);

@@ -60,6 +60,12 @@ export class FdTable {
     return -1;
   }
 
+  /** Is there a free fd for install() (get_unused_fd_flags() without reserving it)? */
+  hasFree(): boolean {
+    for (let fd = FIRST_FD; fd < NR_OPEN_DEFAULT; fd++) if (this.fds[fd] === undefined) return true;
+    return false;
+  }
+
   get(fd: number): File | undefined {
     return Number.isInteger(fd) && fd >= 0 ? this.fds[fd] : undefined;
   }

@@ -53,9 +53,12 @@ export class Inode {
 /**
  * inode_permission() for a caller with fsuid `uid` (no groups are modelled: the owner's bits or
  * the "other" bits apply). uid 0 has CAP_DAC_OVERRIDE.
- * Return: null if allowed, else EACCES.
+ * Return: null if allowed, else EPERM (write to an immutable inode) or EACCES.
  */
 export function inodePermission(inode: Inode, uid: number, mask: number): Errno | null {
+  // inode_permission(): nobody, not even root, gets write access to an immutable file (EPERM
+  // before the mode bits are looked at).
+  if (mask & MAY_WRITE && inode.immutable) return 'EPERM';
   if (uid === 0) return null;
   const bits = uid === inode.uid ? (inode.mode >> 6) & 7 : inode.mode & 7;
   return (bits & mask) === mask ? null : 'EACCES';

@@ -39,6 +39,8 @@ export function lookup(sb: SuperBlock, path: string): SysResult<Inode> {
     stack.push(cur);
     cur = next;
   }
+  // A trailing slash asks for a directory (LOOKUP_DIRECTORY; do_open, vfs_truncate's lookup).
+  if (path.endsWith('/') && cur.children === undefined) return err('ENOTDIR');
   return ok(cur);
 }
 

@@ -15,8 +15,15 @@ import { createFile, lookup, lookupParent, mkdirs, newSizeOk, setSize } from '..
 import { type AccessResult, type FaultFn, loadUser, storeUser } from '../mm/uaccess.js';
 import { Vma } from '../mm/mmap.js';
 import { PAGE_SIZE, Pmem } from '../mm/pmem.js';
+import { F_GETLEASE, F_SETLEASE, F_SETSIG, F_GETSIG, F_GETFL, F_SETFL } from './fcntl.js';
+import { Locks, leaseTypeName } from '../fs/locks.js';
+import { LeaseLifecycles } from '../fs/lease_lifecycle.js';
+import { type EventSink, NULL_SINK, type SimEvent } from '@leasebreak/trace';
+import { type Clock, ManualClock } from './clock.js';
 import { BUG_ON, type Errno, type SysResult, err, ok } from './errno.js';
-import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_WRONLY, PROT_READ, PROT_WRITE } from './flags.js';
+import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_TRUNC, O_WRONLY, PROT_READ, PROT_WRITE } from './flags.js';
+import { WaitQueue, signalWakeUp, sleepOn, wakeTask } from './sched.js';
+import { NSIG, type SigInfo, signame } from './signal.js';
 import { Task } from './task.js';
 
 export interface KernelConfig {
@@ -28,6 +35,16 @@ export interface KernelConfig {
   readonly maxBytes?: number;
   readonly preferRecentlyFreed?: boolean;
   readonly fallocateModeCheck?: FallocateModeCheck;
+  /** The runtime's clock (default: a ManualClock that moves only when told). */
+  readonly clock?: Clock;
+  /** Where simulator events go (default: nowhere). */
+  readonly sink?: EventSink;
+}
+
+/** Runtime callbacks: a task needs attention while it may be running user code. */
+export interface KernelNotify {
+  /** A signal became pending, or the task is dying: bring it into the kernel soon. */
+  signalPending?(task: Task): void;
 }
 
 /** Why a layout is about to change, for the layout-break hook. */
@@ -56,17 +73,38 @@ export class Kernel {
   readonly sb: SuperBlock;
   readonly tasks = new Map<number, Task>();
   readonly hooks: KernelHooks = {};
+  readonly notify: KernelNotify = {};
+  readonly clock: Clock;
+  sink: EventSink;
+  readonly locks: Locks;
+  /** The XState lease-lifecycle actors that mirror fs/locks (trace: lease.transition). */
+  readonly lifecycles: LeaseLifecycles;
   fallocateModeCheck: FallocateModeCheck;
   private nextPid = 100;
   private readonly vmaFile = new Map<Vma, File>();
+  /** sigtimedwait sleepers, woken when a waited-for signal becomes pending. */
+  private readonly sigwait = new Map<Task, ReadonlySet<number>>();
+  private readonly barriers = new Map<string, { members: Set<number>; arrivals: Map<number, number>; wq: WaitQueue }>();
 
   constructor(config: KernelConfig) {
+    this.clock = config.clock ?? new ManualClock();
+    this.sink = config.sink ?? NULL_SINK;
+    this.locks = new Locks(this);
+    this.lifecycles = new LeaseLifecycles(this.clock, () => this.sink);
+    this.locks.observer = this.lifecycles;
     this.pmem = Pmem.create(config.pmemPages, config.idleRefcount === undefined ? {} : { idleRefcount: config.idleRefcount });
     this.sb = new SuperBlock(this.pmem, {
       ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
       preferRecentlyFreed: config.preferRecentlyFreed ?? false,
     });
     this.fallocateModeCheck = config.fallocateModeCheck ?? 'v4';
+    // break_lease() and locks_remove_file(): plain fcntl leases.
+    this.hooks.breakLease = (task, inode, flags) => (this.locks.hasLeases(inode) ? this.locks.breakLease(task, inode, flags) : Promise.resolve(null));
+    this.hooks.fileRelease = (file) => this.locks.removeFile(file);
+  }
+
+  emit(e: SimEvent): void {
+    this.sink.emit(e);
   }
 
   // ---- tasks -----------------------------------------------------------------------------
@@ -84,12 +122,169 @@ export class Kernel {
     return t!;
   }
 
-  /** do_exit(): unmap everything, close every fd (dropping leases held through them). */
-  exitTask(pid: number): void {
+  /**
+   * do_exit(): unmap everything, close every fd (dropping leases held through them), and count
+   * as arrived at every barrier the task belongs to. Signals still pending are lost.
+   */
+  exitTask(pid: number, status: number | string = 0): void {
     const task = this.task(pid);
     for (const vma of [...task.mm.all()]) this.removeVma(task, vma);
     for (const [fd] of task.files.entries()) this.closeFd(task, fd);
     task.exited = true;
+    task.exitStatus = task.dying ?? status;
+    // Signals still pending at a normal exit are listed; a killed task loses them.
+    if (task.dying === null) this.reportPending(task);
+    task.signals.pending.length = 0;
+    this.emit({ kind: 'task.exit', t: this.clock.now(), pid, code: task.exitStatus });
+    for (const b of this.barriers.values()) if (b.members.has(pid)) b.wq.wakeUp();
+  }
+
+  // ---- signals ---------------------------------------------------------------------------
+
+  /** Emit the task's pending signals (at exit, or at the end of a run for live tasks). */
+  reportPending(task: Task): void {
+    for (const p of task.signals.pending) this.emit({ kind: 'signal.pending', t: this.clock.now(), pid: task.pid, signo: signame(p.signo), fd: p.fd });
+  }
+
+  /**
+   * Generate a signal for `pid` (send_signal / send_sigio). Ignored signals are dropped; a
+   * fatal one marks the task dying and ends its sleep; otherwise it is queued (standard signals
+   * merge) and interrupts an interruptible sleep if it is handled and not blocked.
+   * Return: false if there is no such live task (ESRCH).
+   */
+  sendSignal(pid: number, signo: number, info: { code?: SigInfo['code']; fd?: number | null; fromPid?: number | null } = {}): boolean {
+    const task = this.tasks.get(pid);
+    if (task === undefined || task.exited) return false;
+    const t = this.clock.now();
+    const si: SigInfo = { signo, fd: info.fd ?? null, code: info.code ?? 'SI_USER', fromPid: info.fromPid ?? null, atNs: t };
+    this.emit({ kind: 'signal.send', t, pid, signo: signame(signo), fd: si.fd, from: si.fromPid });
+    const sig = task.signals;
+    if (sig.isIgnored(signo)) {
+      this.emit({ kind: 'signal.deliver', t, pid, signo: signame(signo), fd: si.fd, how: 'ignore' });
+      return true;
+    }
+    if (sig.isFatal(signo)) {
+      if (task.dying === null) {
+        task.dying = signame(signo);
+        this.emit({ kind: 'signal.deliver', t, pid, signo: signame(signo), fd: si.fd, how: 'kill' });
+      }
+      signalWakeUp(task);
+      this.notify.signalPending?.(task);
+      return true;
+    }
+    sig.enqueue(si);
+    const waitSet = this.sigwait.get(task);
+    if (waitSet?.has(signo)) wakeTask(task);
+    else signalWakeUp(task);
+    this.notify.signalPending?.(task);
+    return true;
+  }
+
+  /**
+   * The way back to user space (exit_to_user_mode → arch_do_signal_or_restart): a dying task
+   * exits here; otherwise the handled signals to run now are dequeued and returned.
+   */
+  returnToUser(pid: number): { killed: string | null; handlers: SigInfo[] } {
+    const task = this.task(pid);
+    if (task.dying !== null) {
+      this.exitTask(pid);
+      return { killed: task.dying, handlers: [] };
+    }
+    const handlers = task.signals.dequeueForHandlers();
+    for (const h of handlers) this.emit({ kind: 'signal.deliver', t: this.clock.now(), pid, signo: signame(h.signo), fd: h.fd, how: 'handler' });
+    return { killed: null, handlers };
+  }
+
+  /** rt_sigaction(): install a handler ('handler'), ignore, or restore the default. */
+  sigaction(pid: number, signo: number, d: 'handler' | 'ignore' | 'default'): SysResult<0> {
+    if (!Number.isInteger(signo) || signo < 1 || signo > NSIG) return err('EINVAL');
+    return this.task(pid).signals.setDisposition(signo, d) ? ok(0) : err('EINVAL');
+  }
+
+  /** rt_sigprocmask(SIG_BLOCK / SIG_UNBLOCK). */
+  sigprocmask(pid: number, how: 'block' | 'unblock', signos: readonly number[]): SysResult<0> {
+    const task = this.task(pid);
+    for (const s of signos) {
+      if (how === 'block') task.signals.blocked.add(s);
+      else task.signals.blocked.delete(s);
+    }
+    if (how === 'unblock') {
+      signalWakeUp(task);
+      this.notify.signalPending?.(task);
+    }
+    return ok(0);
+  }
+
+  /** kill(2): ESRCH for no such process, EINVAL for a bad signal, EPERM across users. */
+  kill(pid: number, target: number, signo: number): SysResult<0> {
+    const task = this.task(pid);
+    if (!Number.isInteger(signo) || signo < 0 || signo > NSIG) return err('EINVAL');
+    const victim = this.tasks.get(target);
+    if (victim === undefined || victim.exited) return err('ESRCH');
+    if (!task.privileged && task.uid !== victim.uid) return err('EPERM');
+    if (signo !== 0) this.sendSignal(target, signo, { code: 'SI_USER', fromPid: pid });
+    return ok(0);
+  }
+
+  /**
+   * rt_sigtimedwait(): take a pending signal of `set` (which the caller keeps blocked), waiting
+   * up to `timeoutNs` (null: forever). ETIMEDOUT on timeout (Linux says EAGAIN; the scenario
+   * contract names it ETIMEDOUT), EINTR if a handled signal outside the set arrives.
+   */
+  async sigtimedwait(pid: number, set: ReadonlySet<number>, timeoutNs: number | null): Promise<SysResult<SigInfo>> {
+    const task = this.task(pid);
+    const deadline = timeoutNs === null ? null : this.clock.now() + timeoutNs;
+    for (;;) {
+      const got = task.signals.dequeueFrom(set);
+      if (got !== null) {
+        this.emit({ kind: 'signal.deliver', t: this.clock.now(), pid, signo: signame(got.signo), fd: got.fd, how: 'wait' });
+        return ok(got);
+      }
+      this.sigwait.set(task, set);
+      const why = await sleepOn(this.clock, task, [], { deadlineNs: deadline, interruptible: true });
+      this.sigwait.delete(task);
+      if (why === 'timeout') return err('ETIMEDOUT');
+      if (why === 'interrupted' || why === 'killed') return err('EINTR');
+    }
+  }
+
+  /** nanosleep(): EINTR if a handled signal arrives; the value is the time left (ns). */
+  async nanosleep(pid: number, ns: number): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    const deadline = this.clock.now() + Math.max(0, ns);
+    const why = await sleepOn(this.clock, task, [], { deadlineNs: deadline, interruptible: true });
+    if (why === 'interrupted' || why === 'killed') return { ok: false, errno: 'EINTR' };
+    return ok(0);
+  }
+
+  // ---- barriers (a pthread barrier in shared memory: a futex wait) -----------------------
+
+  /** Declare which pids take part in barrier `name` (scenario setup). */
+  barrierInit(name: string, pids: readonly number[]): void {
+    this.barriers.set(name, { members: new Set(pids), arrivals: new Map(), wq: new WaitQueue() });
+  }
+
+  /**
+   * Arrive at barrier `name` (once per pass) and wait until every member has arrived as many
+   * times or exited. Interruptible: EINTR lets the caller run handlers and call again with
+   * `arrived` true to go on waiting without arriving twice.
+   */
+  async barrierWait(pid: number, name: string, arrived: boolean): Promise<SysResult<0>> {
+    const task = this.task(pid);
+    const b = this.barriers.get(name);
+    if (b === undefined || !b.members.has(pid)) return err('EINVAL');
+    if (!arrived) {
+      b.arrivals.set(pid, (b.arrivals.get(pid) ?? 0) + 1);
+      b.wq.wakeUp();
+    }
+    const mine = b.arrivals.get(pid) ?? 0;
+    const open = (): boolean => [...b.members].every((m) => (b.arrivals.get(m) ?? 0) >= mine || this.tasks.get(m)?.exited === true);
+    while (!open()) {
+      const why = await sleepOn(this.clock, task, [b.wq], { deadlineNs: null, interruptible: true });
+      if (why === 'interrupted' || why === 'killed') return err('EINTR');
+    }
+    this.emit({ kind: 'barrier', t: this.clock.now(), pid, name, open: true });
+    return ok(0);
   }
 
   // ---- setup (not syscalls) --------------------------------------------------------------
@@ -149,10 +344,20 @@ export class Kernel {
   async open(pid: number, path: string, flags: number, mode = 0o644): Promise<SysResult<number>> {
     const task = this.task(pid);
     if (!Number.isInteger(flags)) return err('EINVAL');
+    // do_sys_openat2(): get_unused_fd_flags() runs before the lookup, so a full table is EMFILE
+    // whatever the path, and nothing is created or truncated.
+    if (!task.files.hasFree()) return err('EMFILE');
+    if (flags & O_CREAT && /[^/]\/+$/.test(path)) {
+      // open_last_lookups(): O_CREAT with a trailing slash is EISDIR once the parent resolves.
+      const where = lookupParent(this.sb, path);
+      return where.ok ? err('EISDIR') : where;
+    }
     let inode: Inode;
+    let created = false;
     const found = lookup(this.sb, path);
     if (found.ok) {
       if (flags & O_CREAT && flags & O_EXCL) return err('EEXIST');
+      if (flags & O_CREAT && found.value.isDir) return err('EISDIR'); // do_open()
       inode = found.value;
     } else if (found.errno === 'ENOENT' && flags & O_CREAT) {
       const where = lookupParent(this.sb, path);
@@ -160,6 +365,7 @@ export class Kernel {
       const denied = inodePermission(where.value.dir, task.uid, MAY_WRITE);
       if (denied !== null) return err(denied);
       inode = createFile(this.sb, where.value.dir, where.value.name, mode, task.uid);
+      created = true;
     } else {
       return found;
     }
@@ -167,7 +373,8 @@ export class Kernel {
     const wantWrite = acc === O_WRONLY || acc === 2 || acc === 3 || (flags & O_TRUNC) !== 0;
     const wantRead = acc !== O_WRONLY;
     if (inode.isDir && wantWrite) return err('EISDIR');
-    const denied = inodePermission(inode, task.uid, (wantRead ? MAY_READ : 0) | (wantWrite ? MAY_WRITE : 0));
+    // do_open(): a file this open created (FMODE_CREATED) is neither permission-checked nor truncated.
+    const denied = created ? null : inodePermission(inode, task.uid, (wantRead ? MAY_READ : 0) | (wantWrite ? MAY_WRITE : 0));
     if (denied !== null) return err(denied);
     // may_open(): append-only files may be opened for write only with O_APPEND, never truncated.
     if (inode.appendOnly && ((acc !== 0 && !(flags & O_APPEND)) || flags & O_TRUNC)) return err('EPERM');
@@ -184,7 +391,7 @@ export class Kernel {
         return err(e);
       }
     }
-    if (flags & O_TRUNC && inode.isReg) {
+    if (flags & O_TRUNC && inode.isReg && !created) {
       // handle_truncate → do_truncate: a size change that breaks layouts like truncate(2).
       const e = await this.doTruncate(task, inode, 0);
       if (e !== null) {
@@ -216,6 +423,41 @@ export class Kernel {
     return nfd < 0 ? err('EMFILE') : ok(nfd);
   }
 
+  /**
+   * fcntl(2) for the lease and signal commands: F_SETLEASE, F_GETLEASE (value: the lease type,
+   * with F_LAYOUT/F_UNBREAK bits), F_SETSIG, F_GETSIG, F_GETFL, F_SETFL (O_APPEND, O_NONBLOCK).
+   * EBADF, EINVAL for an unknown command or argument.
+   */
+  async fcntl(pid: number, fd: number, cmd: number, arg = 0): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    const file = this.fdFile(task, fd);
+    if (file === undefined) return err('EBADF');
+    switch (cmd) {
+      case F_SETLEASE:
+        return this.locks.setLease(task, fd, file, arg);
+      case F_GETLEASE:
+        return ok(this.locks.getLease(file));
+      case F_SETSIG:
+        if (!Number.isInteger(arg) || arg < 0 || arg > NSIG) return err('EINVAL');
+        file.signum = arg;
+        return ok(0);
+      case F_GETSIG:
+        return ok(file.signum);
+      case F_GETFL:
+        return ok(file.flags);
+      case F_SETFL:
+        file.flags = (file.flags & ~(O_APPEND | O_NONBLOCK)) | (arg & (O_APPEND | O_NONBLOCK));
+        return ok(0);
+      default:
+        return err('EINVAL');
+    }
+  }
+
+  /** Name of an F_GETLEASE value (for reports). */
+  static leaseTypeName(v: number): string {
+    return leaseTypeName(v);
+  }
+
   /** The file of an fd for the F_* commands and later layers. */
   fileOf(pid: number, fd: number): File | undefined {
     return this.fdFile(this.task(pid), fd);
@@ -232,9 +474,11 @@ export class Kernel {
 
   /** vfs_read(): EBADF (not open for reading), EISDIR, EINVAL (negative count or offset). */
   private doRead(task: Task, fd: number, len: number, pos: number | null): SysResult<Uint8Array> {
+    // ksys_pread64() rejects a negative offset before it even looks the fd up.
+    if (pos !== null && (!isCount(pos) || pos < 0)) return err('EINVAL');
     const f = this.rwFile(task, fd, false);
     if (!f.ok) return f;
-    if (!isCount(len) || len < 0 || (pos !== null && (!isCount(pos) || pos < 0))) return err('EINVAL');
+    if (!isCount(len) || len < 0) return err('EINVAL');
     const file = f.value;
     const at = pos ?? file.pos;
     const data = daxRead(this.sb, file.inode, at, Math.min(len, MAX_RW_COUNT));
@@ -244,12 +488,13 @@ export class Kernel {
 
   /**
    * vfs_write(): EBADF, EISDIR, EINVAL, EFBIG (at or past s_maxbytes), ENOSPC; O_APPEND writes at
-   * EOF — even pwrite(2), a Linux bug the man page documents.
+   * EOF — even pwrite(2), a Linux bug the man page documents (but pwrite still leaves f_pos alone).
    */
   private doWrite(task: Task, fd: number, data: Uint8Array, pos: number | null): SysResult<number> {
+    // ksys_pwrite64() rejects a negative offset before it even looks the fd up.
+    if (pos !== null && (!isCount(pos) || pos < 0)) return err('EINVAL');
     const f = this.rwFile(task, fd, true);
     if (!f.ok) return f;
-    if (pos !== null && (!isCount(pos) || pos < 0)) return err('EINVAL');
     const file = f.value;
     const inode = file.inode;
     const at = file.flags & O_APPEND ? inode.size : (pos ?? file.pos);
@@ -257,7 +502,8 @@ export class Kernel {
     if (at >= this.sb.maxBytes) return err('EFBIG'); // generic_write_check_limits (SIGXFSZ not modelled)
     const n = Math.min(data.length, MAX_RW_COUNT, this.sb.maxBytes - at);
     const w = daxWrite(this.sb, inode, at, data.subarray(0, n));
-    if (w.ok && (pos === null || file.flags & O_APPEND)) file.pos = at + w.value;
+    // ksys_pwrite64() hands vfs_write a local copy of pos: only write(2) moves f_pos.
+    if (w.ok && pos === null) file.pos = at + w.value;
     return w;
   }
 
@@ -372,11 +618,14 @@ export class Kernel {
    */
   async mmap(pid: number, fd: number, length: number, prot: number = PROT_READ | PROT_WRITE, offset = 0): Promise<SysResult<number>> {
     const task = this.task(pid);
-    if (!isCount(length) || length <= 0 || !isCount(offset) || offset < 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
+    // sys_mmap() checks the offset, ksys_mmap_pgoff() the fd, then do_mmap() the length.
+    if (!isCount(offset) || offset < 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
     const file = this.fdFile(task, fd);
     if (file === undefined) return err('EBADF');
-    if (!file.readable) return err('EACCES');
+    if (!isCount(length) || length <= 0) return err('EINVAL');
     if (prot & PROT_WRITE && !file.writable) return err('EACCES');
+    if (file.inode.appendOnly && file.writable) return err('EACCES'); // do_mmap: MAP_SHARED of an append-only file
+    if (!file.readable) return err('EACCES');
     if (!file.inode.isReg) return err('ENODEV');
     const pages = Math.ceil(length / PAGE_SIZE);
     const vma = new Vma({ start: task.mm.unmappedArea(pages), pages, pgoff: offset / PAGE_SIZE, prot, shared: true, pid });

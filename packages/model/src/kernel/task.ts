@@ -4,6 +4,7 @@
  */
 import { FdTable } from '../fs/file.js';
 import { MmStruct } from '../mm/mmap.js';
+import { SignalState } from './signal.js';
 
 export class Task {
   readonly pid: number;
@@ -12,7 +13,14 @@ export class Task {
   readonly name: string;
   readonly files = new FdTable();
   readonly mm = new MmStruct();
+  readonly signals = new SignalState();
+  /** The sleep this task is blocked in (kernel/sched.ts), if any. */
+  sleeper: unknown = null;
+  /** Set once a fatal signal has been generated: the signal's name. The task exits when it next runs. */
+  dying: string | null = null;
   exited = false;
+  /** Exit code, or the name of the signal that killed it. */
+  exitStatus: number | string | null = null;
 
   constructor(pid: number, uid: number, name: string) {
     this.pid = pid;

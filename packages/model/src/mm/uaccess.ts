@@ -4,6 +4,7 @@
  * or read-only entry calls `fault` (the kernel's fault path). The same walk runs on a process
  * thread, with `fault` crossing to the kernel.
  */
+import { PROT_WRITE } from '../kernel/flags.js';
 import { PTE_ZERO, type Vma } from './mmap.js';
 import { PAGE_SIZE, type Pmem } from './pmem.js';
 
@@ -27,6 +28,9 @@ function walk(
     const a = addr + done;
     const vma = find(a);
     if (vma === undefined) return { ok: false, sig: 'SIGSEGV', addr: a };
+    // do_user_addr_fault(): a write to a VMA without VM_WRITE is access_error → SIGSEGV, even
+    // when the page is already mapped (its PTE is read-only).
+    if (write && (vma.prot & PROT_WRITE) === 0) return { ok: false, sig: 'SIGSEGV', addr: a };
     const index = Math.floor((a - vma.start) / PAGE_SIZE);
     let pte = Atomics.load(vma.pte, index);
     if (pte < 0 && !(pte === PTE_ZERO && !write)) {

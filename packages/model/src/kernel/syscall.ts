@@ -1,0 +1,143 @@
+/**
+ * The syscall entry (entry_SYSCALL_64 → do_syscall_64 → the table → exit_to_user_mode): one
+ * request in, one response out, plain data both ways so a runtime can carry it across threads.
+ * Every syscall is traced on entry and exit, and on the way out the task either dies (a fatal
+ * signal is pending) or is handed the handled signals it must run now.
+ */
+import type { Errno, SysResult } from './errno.js';
+import type { Kernel } from './kernel.js';
+import { SIGBUS, SIGSEGV, type SigInfo, signame } from './signal.js';
+
+export type SyscallRequest =
+  | { readonly op: 'null' }
+  | { readonly op: 'open'; readonly path: string; readonly flags: number; readonly mode?: number }
+  | { readonly op: 'close' | 'dup'; readonly fd: number }
+  | { readonly op: 'read'; readonly fd: number; readonly length: number }
+  | { readonly op: 'pread'; readonly fd: number; readonly length: number; readonly offset: number }
+  | { readonly op: 'write'; readonly fd: number; readonly data: Uint8Array }
+  | { readonly op: 'pwrite'; readonly fd: number; readonly data: Uint8Array; readonly offset: number }
+  | { readonly op: 'truncate'; readonly path: string; readonly length: number }
+  | { readonly op: 'ftruncate'; readonly fd: number; readonly length: number }
+  | { readonly op: 'fallocate'; readonly fd: number; readonly mode: number; readonly offset: number; readonly length: number }
+  | { readonly op: 'fcntl'; readonly fd: number; readonly cmd: number; readonly arg: number }
+  | { readonly op: 'mmap'; readonly fd: number; readonly length: number; readonly prot?: number; readonly offset?: number }
+  | { readonly op: 'munmap'; readonly addr: number; readonly length: number }
+  | { readonly op: 'load'; readonly addr: number; readonly length: number }
+  | { readonly op: 'store'; readonly addr: number; readonly data: Uint8Array }
+  | { readonly op: 'sigaction'; readonly signo: number; readonly disposition: 'handler' | 'ignore' | 'default' }
+  | { readonly op: 'sigprocmask'; readonly how: 'block' | 'unblock'; readonly signos: readonly number[] }
+  | { readonly op: 'sigtimedwait'; readonly signos: readonly number[]; readonly timeoutNs: number | null }
+  | { readonly op: 'nanosleep'; readonly ns: number }
+  | { readonly op: 'kill'; readonly pid: number; readonly signo: number }
+  | { readonly op: 'barrier'; readonly name: string; readonly arrived: boolean }
+  | { readonly op: 'exit'; readonly code: number };
+
+export type SyscallOp = SyscallRequest['op'];
+
+export interface SyscallResponse {
+  /** Return value (-1 on error), as the C library returns it. */
+  readonly ret: number;
+  readonly errno: Errno | null;
+  /** Bytes read or loaded. */
+  readonly data?: Uint8Array;
+  /** sigtimedwait: the signal taken. */
+  readonly siginfo?: SigInfo;
+  /** The task died on its way back to user space (the fatal signal's name). */
+  readonly killed: string | null;
+  /** Signals whose handlers the task must run now, in order. */
+  readonly handlers: readonly SigInfo[];
+  /** The fatal signal a memory access raised (SIGBUS, SIGSEGV), delivered by the caller. */
+  readonly fault?: 'SIGBUS' | 'SIGSEGV';
+}
+
+type Out = SysResult<number> & { data?: Uint8Array; siginfo?: SigInfo; fault?: 'SIGBUS' | 'SIGSEGV' };
+
+async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
+  switch (r.op) {
+    case 'null':
+      return { ok: true, value: 0 };
+    case 'open':
+      return k.open(pid, r.path, r.flags, r.mode);
+    case 'close':
+      return k.close(pid, r.fd);
+    case 'dup':
+      return k.dup(pid, r.fd);
+    case 'read':
+    case 'pread': {
+      const res = r.op === 'read' ? await k.read(pid, r.fd, r.length) : await k.pread(pid, r.fd, r.length, r.offset);
+      return res.ok ? { ok: true, value: res.value.length, data: res.value } : res;
+    }
+    case 'write':
+      return k.write(pid, r.fd, r.data);
+    case 'pwrite':
+      return k.pwrite(pid, r.fd, r.data, r.offset);
+    case 'truncate':
+      return k.truncate(pid, r.path, r.length);
+    case 'ftruncate':
+      return k.ftruncate(pid, r.fd, r.length);
+    case 'fallocate':
+      return k.fallocate(pid, r.fd, r.mode, r.offset, r.length);
+    case 'fcntl':
+      return k.fcntl(pid, r.fd, r.cmd, r.arg);
+    case 'mmap':
+      return k.mmap(pid, r.fd, r.length, r.prot, r.offset);
+    case 'munmap':
+      return k.munmap(pid, r.addr, r.length);
+    case 'load': {
+      const res = k.load(pid, r.addr, r.length);
+      return res.ok ? { ok: true, value: res.value.length, data: res.value } : { ok: false, errno: 'EFAULT', fault: res.sig };
+    }
+    case 'store': {
+      const res = k.store(pid, r.addr, r.data);
+      return res.ok ? { ok: true, value: 0 } : { ok: false, errno: 'EFAULT', fault: res.sig };
+    }
+    case 'sigaction':
+      return k.sigaction(pid, r.signo, r.disposition);
+    case 'sigprocmask':
+      return k.sigprocmask(pid, r.how, r.signos);
+    case 'sigtimedwait': {
+      const res = await k.sigtimedwait(pid, new Set(r.signos), r.timeoutNs);
+      return res.ok ? { ok: true, value: res.value.signo, siginfo: res.value } : res;
+    }
+    case 'nanosleep':
+      return k.nanosleep(pid, r.ns);
+    case 'kill':
+      return k.kill(pid, r.pid, r.signo);
+    case 'barrier':
+      return k.barrierWait(pid, r.name, r.arrived);
+    case 'exit':
+      return { ok: true, value: r.code };
+  }
+}
+
+/** Run one syscall for `pid`, start to finish, including the return to user space. */
+export async function syscall(k: Kernel, pid: number, req: SyscallRequest): Promise<SyscallResponse> {
+  const trace = req.op !== 'null';
+  if (trace) k.emit({ kind: 'syscall.enter', t: k.clock.now(), pid, op: req.op, args: traceArgs(req) });
+  const out = await call(k, pid, req);
+  if (trace) k.emit({ kind: 'syscall.exit', t: k.clock.now(), pid, op: req.op, ret: out.ok ? out.value : -1, errno: out.ok ? null : out.errno });
+  if (req.op === 'exit') {
+    k.exitTask(pid, req.code);
+    return { ret: 0, errno: null, killed: k.tasks.get(pid)?.dying ?? null, handlers: [] };
+  }
+  if (out.fault !== undefined) {
+    // A fatal SIGBUS/SIGSEGV from the access (force_sig_fault): the task dies unless handled.
+    k.sendSignal(pid, out.fault === 'SIGBUS' ? SIGBUS : SIGSEGV, { code: 'SI_USER' });
+  }
+  const back = k.returnToUser(pid);
+  const base = { ret: out.ok ? out.value : -1, errno: out.ok ? null : out.errno, killed: back.killed, handlers: back.handlers };
+  return {
+    ...base,
+    ...(out.data === undefined ? {} : { data: out.data }),
+    ...(out.siginfo === undefined ? {} : { siginfo: out.siginfo }),
+    ...(out.fault === undefined ? {} : { fault: out.fault }),
+  };
+}
+
+function traceArgs(req: SyscallRequest): unknown {
+  const { op: _op, ...rest } = req as Record<string, unknown> & { op: string };
+  for (const [k, v] of Object.entries(rest)) if (v instanceof Uint8Array) rest[k] = `<${v.length} bytes>`;
+  return rest;
+}
+
+export { signame };

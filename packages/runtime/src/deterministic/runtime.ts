@@ -1,0 +1,128 @@
+/**
+ * The deterministic runtime: the kernel and every process are tasks on this one thread. At each
+ * scheduling point (every syscall entry and every explicit schedPoint) the task parks, and a
+ * seeded scheduler picks which parked task runs next. Time is virtual: when no task can run, the
+ * clock jumps to the next timer. The same seed gives the same run, event for event; the choice
+ * sequence is recorded so a later issue can save, replay and shrink it.
+ */
+import { ManualClock, syscall, type SyscallRequest, type SyscallResponse } from '@leasebreak/model';
+import { EventHasher, type EventSink, type SimEvent } from '@leasebreak/trace';
+import { Prng } from '../prng.js';
+import { buildKernel } from '../setup.js';
+import type { ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
+
+/** Let every pending microtask run (all progress on this thread is promise resolution). */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Parked {
+  readonly pid: number;
+  readonly resume: () => void;
+}
+
+export interface DeterministicOptions {
+  /** Load a program module by URL (default: dynamic import). */
+  readonly load?: (url: string) => Promise<ProgramModule>;
+}
+
+export class DeterministicRuntime implements Runtime {
+  readonly mode = 'deterministic' as const;
+  private readonly load: (url: string) => Promise<ProgramModule>;
+  /** The scheduler's choices of the last run: index into the parked set, in order. */
+  lastSchedule: number[] = [];
+
+  constructor(opts: DeterministicOptions = {}) {
+    this.load = opts.load ?? (async (url) => (await import(url)) as ProgramModule);
+  }
+
+  async run(spec: RunSpec, abort?: AbortSignal): Promise<RunResult> {
+    const clock = new ManualClock();
+    const events: SimEvent[] = [];
+    const hasher = new EventHasher();
+    const keep = spec.keepEvents ?? true;
+    const sink: EventSink = {
+      emit(e) {
+        hasher.add(e);
+        if (keep) events.push(e);
+      },
+    };
+    const { kernel, pids } = buildKernel(spec, clock, sink);
+    const sched = new Prng(spec.seed, 0);
+    const parked: Parked[] = [];
+    const schedule: number[] = [];
+    const flagged = new Set<number>();
+    kernel.notify.signalPending = (t) => flagged.add(t.pid);
+
+    const park = (pid: number): Promise<void> => new Promise<void>((resume) => parked.push({ pid, resume }));
+    const outcomes = new Map<string, ProcessOutcome>();
+    const partial = new Map<string, unknown>();
+    const modules = await Promise.all(spec.processes.map((p) => this.load(p.program)));
+    let live = spec.processes.length;
+
+    spec.processes.forEach((p, i) => {
+      const pid = pids[p.name]!;
+      const rng = new Prng(spec.seed, i + 1);
+      const ctx: ProcessContext = {
+        pid,
+        name: p.name,
+        mode: 'deterministic',
+        pids,
+        now: () => clock.now(),
+        random: () => rng.next(),
+        schedPoint: () => park(pid),
+        signalFlagged: () => flagged.has(pid),
+        progress: (o) => partial.set(p.name, o),
+        syscall: async (req: SyscallRequest): Promise<SyscallResponse> => {
+          await park(pid);
+          flagged.delete(pid);
+          return syscall(kernel, pid, req);
+        },
+      };
+      const finish = (o: Omit<ProcessOutcome, 'name' | 'pid' | 'exit'>): void => {
+        const task = kernel.tasks.get(pid)!;
+        if (!task.exited) kernel.exitTask(pid, 0);
+        outcomes.set(p.name, { name: p.name, pid, exit: task.exitStatus, ...o });
+        live--;
+      };
+      // Start each program at a scheduling point so the scheduler decides who goes first.
+      void park(pid)
+        .then(() => modules[i]!.runProgram(ctx, p.input))
+        .then(
+          (output) => finish({ output }),
+          (e: unknown) => finish({ output: null, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        );
+    });
+
+    let status: RunResult['status'] = 'ok';
+    let detail: string | undefined;
+    for (;;) {
+      await settle();
+      if (abort?.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      if (parked.length > 0) {
+        // Choose among parked tasks in pid order: independent of the order they parked in.
+        parked.sort((a, b) => a.pid - b.pid);
+        const i = parked.length === 1 ? 0 : sched.below(parked.length);
+        schedule.push(i);
+        const [next] = parked.splice(i, 1);
+        next!.resume();
+        continue;
+      }
+      if (live === 0) break;
+      const due = clock.nextDeadline();
+      if (due !== null && due <= spec.timeLimitNs) {
+        clock.advanceTo(Math.max(due, clock.now()));
+        continue;
+      }
+      status = 'hang';
+      detail = due === null ? 'every process is blocked and no timer is pending' : `time limit of ${spec.timeLimitNs / 1e6} ms reached`;
+      break;
+    }
+    this.lastSchedule = schedule;
+    kernel.lifecycles.stop();
+    for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
+    const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
+    return { mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: hasher.hex, eventCount: hasher.count };
+  }
+}

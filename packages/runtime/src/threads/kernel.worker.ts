@@ -1,0 +1,121 @@
+/**
+ * The kernel thread. It owns the kernel model and serves every process's syscall channel; a
+ * syscall that must wait stays pending (a promise) while the loop goes on serving the others.
+ * The loop sleeps in Atomics.wait on the doorbell until a process rings it or the next timer is
+ * due, and between passes gives the event loop one turn (microtasks, Comlink control calls).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { expose } from 'comlink';
+import { syscall, type SyscallRequest } from '@leasebreak/model';
+import { EventHasher, type SimEvent } from '@leasebreak/trace';
+import { buildKernel } from '../setup.js';
+import type { RunSpec } from '../types.js';
+import { BUSY, CTL_DOORBELL, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
+import { nodeEndpoint } from './comlink-node.js';
+import { RealClock } from './realclock.js';
+
+export interface KernelWorkerData {
+  readonly spec: RunSpec;
+  readonly control: SharedArrayBuffer;
+  readonly channels: readonly SharedArrayBuffer[];
+  readonly originNs: string;
+}
+
+export interface KernelCollect {
+  readonly events: SimEvent[];
+  readonly eventHash: string;
+  readonly eventCount: number;
+  readonly exits: Record<number, number | string | null>;
+  readonly nowNs: number;
+}
+
+const data = workerData as KernelWorkerData;
+const ctl = new Int32Array(data.control);
+const clock = new RealClock(BigInt(data.originNs));
+const events: SimEvent[] = [];
+const hasher = new EventHasher();
+const keep = data.spec.keepEvents ?? true;
+let built: ReturnType<typeof buildKernel> | null = null;
+let setupError: string | null = null;
+try {
+  built = buildKernel(data.spec, clock, {
+    emit(e) {
+      hasher.add(e);
+      if (keep) events.push(e);
+    },
+  });
+} catch (e) {
+  setupError = e instanceof Error ? e.message : String(e);
+}
+const channels = data.channels.map((b) => new Channel(b));
+const pidAt = data.spec.processes.map((p) => built?.pids[p.name] ?? 0);
+
+if (built !== null) {
+  const indexOf = new Map(pidAt.map((pid, i) => [pid, i]));
+  built.kernel.notify.signalPending = (task) => {
+    const i = indexOf.get(task.pid);
+    if (i === undefined) return;
+    Atomics.store(ctl, CTL_SIGWORD_BASE + i, 1);
+    Atomics.notify(ctl, CTL_SIGWORD_BASE + i);
+  };
+}
+
+const api = {
+  ready(): { pids: Record<string, number>; error: string | null } {
+    return setupError !== null ? { pids: {}, error: setupError } : { pids: built!.pids, error: null };
+  },
+  collect(): KernelCollect {
+    const k = built!.kernel;
+    k.lifecycles.stop();
+    for (const t of k.tasks.values()) if (!t.exited) k.reportPending(t);
+    const exits: Record<number, number | string | null> = {};
+    for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
+    return { events, eventHash: hasher.hex, eventCount: hasher.count, exits, nowNs: clock.now() };
+  },
+  stop(): void {
+    Atomics.store(ctl, CTL_STOP, 1);
+  },
+};
+export type KernelApi = typeof api;
+expose(api, nodeEndpoint(parentPort!));
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function serve(): void {
+  const k = built!.kernel;
+  for (let i = 0; i < channels.length; i++) {
+    const ch = channels[i]!;
+    if (ch.state !== REQ) continue;
+    ch.state = BUSY;
+    const req = ch.read<SyscallRequest>();
+    syscall(k, pidAt[i]!, req).then(
+      (resp) => {
+        ch.write(resp);
+        ch.state = RESP;
+        Atomics.notify(ch.words, 0);
+      },
+      (e: unknown) => {
+        // A broken invariant: answer so the process does not hang, and report it loudly.
+        ch.write({ ret: -1, errno: 'EIO', killed: null, handlers: [], simError: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        ch.state = RESP;
+        Atomics.notify(ch.words, 0);
+      },
+    );
+  }
+}
+
+async function loop(): Promise<void> {
+  for (;;) {
+    const seen = Atomics.load(ctl, CTL_DOORBELL);
+    if (built !== null) serve();
+    clock.runDue();
+    await settle();
+    if (Atomics.load(ctl, CTL_STOP) === 1) return;
+    if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
+    const next = clock.nextDeadline();
+    const timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
+    if (timeoutMs > 0) Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs);
+  }
+}
+
+void loop();

@@ -1,0 +1,63 @@
+/**
+ * A process thread: runs one program. Its syscalls go to the kernel thread over its channel and
+ * block this thread in Atomics.wait until the answer comes (one wake each way).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
+import { Prng } from '../prng.js';
+import type { ProcessContext, ProgramModule } from '../types.js';
+import { CTL_DOORBELL, CTL_SIGWORD_BASE, CH_STATE, Channel, IDLE, REQ, RESP } from './channel.js';
+
+export interface ProcessWorkerData {
+  readonly index: number;
+  readonly name: string;
+  readonly pid: number;
+  readonly pids: Record<string, number>;
+  readonly program: string;
+  readonly input: unknown;
+  readonly seed: number;
+  readonly control: SharedArrayBuffer;
+  readonly channel: SharedArrayBuffer;
+  readonly originNs: string;
+}
+
+const d = workerData as ProcessWorkerData;
+const ctl = new Int32Array(d.control);
+const ch = new Channel(d.channel);
+const origin = BigInt(d.originNs);
+const rng = new Prng(d.seed, d.index + 1);
+const sigword = CTL_SIGWORD_BASE + d.index;
+
+function call(req: SyscallRequest): SyscallResponse {
+  Atomics.store(ctl, sigword, 0);
+  ch.write(req);
+  ch.state = REQ;
+  Atomics.add(ctl, CTL_DOORBELL, 1);
+  Atomics.notify(ctl, CTL_DOORBELL);
+  for (let s = ch.state; s !== RESP; s = ch.state) Atomics.wait(ch.words, CH_STATE, s);
+  const resp = ch.read<SyscallResponse & { simError?: string }>();
+  ch.state = IDLE;
+  if (resp.simError !== undefined) throw new Error(`kernel: simulator bug during ${req.op}: ${resp.simError}`);
+  return resp;
+}
+
+const ctx: ProcessContext = {
+  pid: d.pid,
+  name: d.name,
+  mode: 'threads',
+  pids: d.pids,
+  syscall: (req) => Promise.resolve(call(req)),
+  now: () => Number(process.hrtime.bigint() - origin),
+  random: () => rng.next(),
+  schedPoint: () => Promise.resolve(),
+  signalFlagged: () => Atomics.load(ctl, sigword) !== 0,
+  progress: (partial) => parentPort!.postMessage({ type: 'progress', output: partial }),
+};
+
+try {
+  const mod = (await import(d.program)) as ProgramModule;
+  const output = await mod.runProgram(ctx, d.input);
+  parentPort!.postMessage({ type: 'done', output });
+} catch (e) {
+  parentPort!.postMessage({ type: 'error', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+}

@@ -1,0 +1,104 @@
+/**
+ * The threads runtime: one worker for the kernel, one per process, real time, real races.
+ * Comlink carries the control calls (ready, collect); syscalls use the shared channels.
+ */
+import { Worker } from 'node:worker_threads';
+import { type Remote, releaseProxy, wrap } from 'comlink';
+import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
+import { CTL_DOORBELL, CTL_STOP, newChannel, newControl } from './channel.js';
+import { nodeEndpoint } from './comlink-node.js';
+import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
+import type { ProcessWorkerData } from './process.worker.js';
+
+/** Worker entry files run compiled (Node 20 cannot run .ts): from src/ (tests) use dist/. */
+export function distUrl(rel: string, base: string): URL {
+  const u = new URL(rel, base);
+  return u.pathname.includes('/src/') ? new URL(u.href.replace('/src/', '/dist/').replace(/\.ts$/, '.js')) : u;
+}
+
+/**
+ * Workers get a clean execArgv: a test runner's `--conditions source` would make them load
+ * workspace packages as TypeScript source, which Node 20 cannot run.
+ */
+const WORKER_OPTS = { execArgv: [] as string[] };
+
+const KERNEL_WORKER = distUrl('./kernel.worker.js', import.meta.url);
+const PROCESS_WORKER = distUrl('./process.worker.js', import.meta.url);
+
+export class ThreadsRuntime implements Runtime {
+  readonly mode = 'threads' as const;
+
+  async run(spec: RunSpec, abort?: AbortSignal): Promise<RunResult> {
+    const origin = process.hrtime.bigint();
+    const control = newControl(spec.processes.length);
+    const ctl = new Int32Array(control);
+    const channels = spec.processes.map(() => newChannel());
+    const kdata: KernelWorkerData = { spec, control, channels, originNs: origin.toString() };
+    const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata });
+    const kernelFailed = new Promise<never>((_, reject) => kworker.once('error', reject));
+    const api: Remote<KernelApi> = wrap<KernelApi>(nodeEndpoint(kworker));
+    const ring = (): void => {
+      Atomics.add(ctl, CTL_DOORBELL, 1);
+      Atomics.notify(ctl, CTL_DOORBELL);
+    };
+    const control_ = async <T>(p: Promise<T>): Promise<T> => {
+      ring();
+      return Promise.race([p, kernelFailed]);
+    };
+    const workers: Worker[] = [];
+    try {
+      const ready = await control_(api.ready());
+      if (ready.error !== null) throw new RangeError(ready.error);
+      const pids = ready.pids;
+      const outcomes = new Map<string, Omit<ProcessOutcome, 'exit'>>();
+      const partial = new Map<string, unknown>();
+      let remaining = spec.processes.length;
+      let allDone!: () => void;
+      const done = new Promise<void>((r) => (allDone = r));
+      if (remaining === 0) allDone();
+      spec.processes.forEach((p, index) => {
+        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString() };
+        const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
+        workers.push(w);
+        const finish = (o: Omit<ProcessOutcome, 'exit'>): void => {
+          if (outcomes.has(p.name)) return;
+          outcomes.set(p.name, o);
+          if (--remaining === 0) allDone();
+        };
+        w.on('message', (m: { type: string; output?: unknown; error?: string }) => {
+          if (m.type === 'progress') partial.set(p.name, m.output);
+          else if (m.type === 'done') finish({ name: p.name, pid: pids[p.name]!, output: m.output });
+          else if (m.type === 'error') finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: m.error ?? 'unknown error' });
+        });
+        w.on('error', (e) => finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: e.stack ?? e.message }));
+        w.on('exit', (code) => finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, ...(code === 0 ? {} : { error: `thread exited with code ${code}` }) }));
+      });
+      let status: RunResult['status'] = 'ok';
+      let detail: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.ceil(spec.timeLimitNs / 1e6))));
+      const aborted = new Promise<'abort'>((r) => {
+        if (abort?.aborted) r('abort');
+        abort?.addEventListener('abort', () => r('abort'), { once: true });
+      });
+      const why = await Promise.race([done.then(() => 'done' as const), timedOut, aborted, kernelFailed]);
+      clearTimeout(timer);
+      if (why === 'timeout') {
+        status = 'hang';
+        detail = `time limit of ${spec.timeLimitNs / 1e6} ms reached with ${remaining} process(es) still running`;
+      } else if (why === 'abort') status = 'interrupted';
+      const collected = await control_(api.collect());
+      const processes = spec.processes.map((p): ProcessOutcome => {
+        const pid = pids[p.name]!;
+        const o = outcomes.get(p.name) ?? { name: p.name, pid, output: partial.get(p.name) ?? null };
+        return { ...o, exit: collected.exits[pid] ?? null };
+      });
+      return { mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events: collected.events, eventHash: collected.eventHash, eventCount: collected.eventCount };
+    } finally {
+      Atomics.store(ctl, CTL_STOP, 1);
+      ring();
+      api[releaseProxy]();
+      await Promise.all([...workers, kworker].map((w) => w.terminate()));
+    }
+  }
+}

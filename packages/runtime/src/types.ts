@@ -1,0 +1,104 @@
+/**
+ * The runtime interface: what model and workload code may use, identical under both runtimes.
+ * A process program gets a ProcessContext; everything it does to shared state goes through
+ * `syscall` (a scheduling point) or an explicit `schedPoint`.
+ */
+import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
+import type { SimEvent } from '@leasebreak/trace';
+
+export type RuntimeMode = 'threads' | 'deterministic';
+
+export interface ProcessContext {
+  readonly pid: number;
+  readonly name: string;
+  readonly mode: RuntimeMode;
+  /** Pids of every process in the run, by name. */
+  readonly pids: Readonly<Record<string, number>>;
+  /** Enter the kernel. */
+  syscall(req: SyscallRequest): Promise<SyscallResponse>;
+  /** Nanoseconds since the run started (virtual under the deterministic runtime). */
+  now(): number;
+  /** This process's own seeded stream, uniform in [0, 1). */
+  random(): number;
+  /** A scheduling point for user-mode work that other actors can observe. */
+  schedPoint(): Promise<void>;
+  /** Has the kernel flagged a signal for us while we ran user code? (check, then enter the kernel) */
+  signalFlagged(): boolean;
+  /** Record the program's output so far: reported as is if the run hangs or is interrupted. */
+  progress(partial: unknown): void;
+}
+
+/** A program: a module exporting `runProgram`. Its input and output must be structured-clonable. */
+export interface ProgramModule {
+  runProgram(ctx: ProcessContext, input: unknown): Promise<unknown>;
+}
+
+export interface FileSpec {
+  readonly path: string;
+  readonly size: number;
+  readonly uid: number;
+  readonly mode?: number;
+}
+
+/** Everything the kernel needs, as plain data (it crosses to the kernel thread). */
+export interface KernelSpec {
+  readonly pmemPages: number;
+  readonly idleRefcount?: 0 | 1;
+  readonly preferRecentlyFreed?: boolean;
+  readonly fallocateModeCheck?: 'v4' | 'v6.12';
+  readonly leaseBreakTimeNs?: number;
+  readonly leasesEnable?: boolean;
+  readonly layoutLeasesFcntl?: boolean;
+  readonly files: readonly FileSpec[];
+}
+
+export interface ProcessSpec {
+  readonly name: string;
+  /** Unset: root (uid 0, CAP_LEASE). */
+  readonly uid?: number;
+  /** URL of the program module (import()ed in the process's thread). */
+  readonly program: string;
+  readonly input: unknown;
+  /** Signals to block from the start (those a `wait` step takes). */
+  readonly blocked?: readonly number[];
+}
+
+export interface RunSpec {
+  readonly kernel: KernelSpec;
+  readonly processes: readonly ProcessSpec[];
+  /** Barrier name → process names that take part. */
+  readonly barriers: Readonly<Record<string, readonly string[]>>;
+  readonly seed: number;
+  /** Give up after this much (real or virtual) time: the run is reported as a hang. */
+  readonly timeLimitNs: number;
+  /** Keep the event stream in the result (the report needs it). Default true. */
+  readonly keepEvents?: boolean;
+}
+
+export interface ProcessOutcome {
+  readonly name: string;
+  readonly pid: number;
+  /** Exit code, the name of the signal that killed it, or null if it never finished. */
+  readonly exit: number | string | null;
+  /** What the program returned (steps, stats...), or null. */
+  readonly output: unknown;
+  /** Set if the program threw (a bug in the program, not a kernel outcome). */
+  readonly error?: string;
+}
+
+export interface RunResult {
+  readonly mode: RuntimeMode;
+  readonly seed: number;
+  readonly status: 'ok' | 'hang' | 'error' | 'interrupted';
+  readonly detail?: string;
+  readonly durationNs: number;
+  readonly processes: readonly ProcessOutcome[];
+  readonly events: readonly SimEvent[];
+  readonly eventHash: string;
+  readonly eventCount: number;
+}
+
+export interface Runtime {
+  readonly mode: RuntimeMode;
+  run(spec: RunSpec, signal?: AbortSignal): Promise<RunResult>;
+}

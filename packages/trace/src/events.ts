@@ -1,0 +1,37 @@
+/**
+ * The one simulator event union. Every thread writes these; the trace export, histograms and the
+ * HTML report all read this one stream. Times are nanoseconds since the run started (real time
+ * under threads, virtual time under the deterministic runtime).
+ */
+
+export type SimEvent =
+  | { readonly kind: 'syscall.enter'; readonly t: number; readonly pid: number; readonly op: string; readonly args?: unknown }
+  | { readonly kind: 'syscall.exit'; readonly t: number; readonly pid: number; readonly op: string; readonly ret: unknown; readonly errno: string | null }
+  | { readonly kind: 'lease.transition'; readonly t: number; readonly lease: number; readonly ino: number; readonly owner: number; readonly from: string; readonly to: string; readonly event: string }
+  | { readonly kind: 'lease.break'; readonly t: number; readonly ino: number; readonly breaker: number; readonly target: 'F_UNLCK' | 'F_RDLCK'; readonly layout: boolean; readonly deadline: number | null }
+  | { readonly kind: 'lease.break.wait'; readonly t: number; readonly ino: number; readonly breaker: number; readonly until: number | null }
+  | { readonly kind: 'lease.break.done'; readonly t: number; readonly ino: number; readonly breaker: number; readonly result: string; readonly startedAt: number }
+  | { readonly kind: 'signal.send'; readonly t: number; readonly pid: number; readonly signo: string; readonly fd: number | null; readonly from: number | null }
+  | { readonly kind: 'signal.deliver'; readonly t: number; readonly pid: number; readonly signo: string; readonly fd: number | null; readonly how: 'handler' | 'wait' | 'kill' | 'ignore' }
+  | { readonly kind: 'signal.pending'; readonly t: number; readonly pid: number; readonly signo: string; readonly fd: number | null }
+  | { readonly kind: 'task.exit'; readonly t: number; readonly pid: number; readonly code: number | string }
+  | { readonly kind: 'barrier'; readonly t: number; readonly pid: number; readonly name: string; readonly open: boolean }
+  | { readonly kind: 'sched.pick'; readonly t: number; readonly pid: number; readonly choices: number }
+  | { readonly kind: 'note'; readonly t: number; readonly pid: number | null; readonly text: string };
+
+export type SimEventKind = SimEvent['kind'];
+
+export interface EventSink {
+  emit(e: SimEvent): void;
+}
+
+/** A sink that keeps everything in memory (single-thread runs, tests). */
+export class MemorySink implements EventSink {
+  readonly events: SimEvent[] = [];
+  emit(e: SimEvent): void {
+    this.events.push(e);
+  }
+}
+
+/** Discards events. */
+export const NULL_SINK: EventSink = { emit() {} };

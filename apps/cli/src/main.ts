@@ -6,8 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { isSimError } from '@leasebreak/model';
 import { formatDemo, runDemo } from './demo.js';
-
-export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
+import { EXIT, type RunFlags, UsageError, listScenarios, runCommand } from './run.js';
 
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
@@ -26,6 +25,31 @@ async function main(argv: string[]): Promise<number> {
       code = r.fsck.length === 0 ? EXIT.OK : EXIT.SIM_BUG;
     });
 
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+  program
+    .command('run')
+    .description('run scenario files or built-ins (builtin:NAME) and report what Linux would answer')
+    .argument('<scenario...>', 'scenario files (YAML or JSON) or builtin:NAME')
+    .option('--json', 'print the report JSON on stdout')
+    .option('--out <dir>', 'write report.json into DIR')
+    .option('--policy <p,...>', 'kernel policies to run under (overrides the scenario)')
+    .option('--seed <n>', 'first seed')
+    .option('--runs <n>', 'runs per policy (seeds seed..seed+runs-1)')
+    .option('--mode <mode>', 'threads or deterministic')
+    .option('--duration <d>', 'how long stress programs run (e.g. 500ms, 2s)')
+    .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
+    .action(async (args: string[], opts: RunFlags) => {
+      code = await runCommand(args, opts);
+    });
+
+  program
+    .command('scenarios')
+    .description('list the built-in scenarios')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      process.stdout.write(listScenarios(opts.json === true) + '\n');
+    });
+
   program
     .command('start')
     .description('what `npm start` runs: the race matrix once it exists; until then the model demo')
@@ -41,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_INPUT;
+    if (e instanceof UsageError) {
+      process.stderr.write(`leasebreak: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
     if (isSimError(e)) {
       process.stderr.write(`leasebreak: simulator bug: ${(e as Error).message}\n`);
       return EXIT.SIM_BUG;
@@ -50,7 +78,6 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-process.on('SIGINT', () => process.exit(EXIT.INTERRUPTED));
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -54,3 +54,5 @@ export type { SyscallRequest, SyscallResponse, SyscallOp } from './kernel/syscal
 export { FCNTL_CMDS, F_GETLEASE, F_GETSIG, F_SETLEASE, F_SETSIG } from './kernel/fcntl.js';
 export { Locks, FileLease, F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_UNBREAK, FL_LAYOUT, leaseTypeName } from './fs/locks.js';
 export type { LeaseObserver } from './fs/locks.js';
+export { POLICIES, POLICY_NAMES, LINUX_DEFAULT_KNOBS, policyByName } from './kernel/policy.js';
+export type { Policy, PolicyName, KernelKnobValues } from './kernel/policy.js';

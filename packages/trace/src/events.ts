@@ -8,7 +8,7 @@ export type SimEvent =
   | { readonly kind: 'syscall.enter'; readonly t: number; readonly pid: number; readonly op: string; readonly args?: unknown }
   | { readonly kind: 'syscall.exit'; readonly t: number; readonly pid: number; readonly op: string; readonly ret: unknown; readonly errno: string | null }
   | { readonly kind: 'lease.transition'; readonly t: number; readonly lease: number; readonly ino: number; readonly owner: number; readonly from: string; readonly to: string; readonly event: string }
-  | { readonly kind: 'lease.break'; readonly t: number; readonly ino: number; readonly breaker: number; readonly target: 'F_UNLCK' | 'F_RDLCK'; readonly layout: boolean; readonly deadline: number | null }
+  | { readonly kind: 'lease.break'; readonly t: number; readonly ino: number; readonly breaker: number; readonly lease: number; readonly owner: number; readonly target: 'F_UNLCK' | 'F_RDLCK'; readonly layout: boolean; readonly deadline: number | null }
   | { readonly kind: 'lease.break.wait'; readonly t: number; readonly ino: number; readonly breaker: number; readonly until: number | null }
   | { readonly kind: 'lease.break.done'; readonly t: number; readonly ino: number; readonly breaker: number; readonly result: string; readonly startedAt: number }
   | { readonly kind: 'signal.send'; readonly t: number; readonly pid: number; readonly signo: string; readonly fd: number | null; readonly from: number | null }

@@ -93,3 +93,16 @@ export type {
   StepOp,
   WorkloadName,
 } from './scenario/types.js';
+export { runScenario } from './run/runner.js';
+export type { RunOptions } from './run/runner.js';
+export { BadInput, plan, instanceNames, DEFAULT_PMEM_BYTES } from './run/plan.js';
+export type { Plan, PlanOptions } from './run/plan.js';
+export { buildReport, leaseBreakStats } from './run/report.js';
+export type { Report, Outcomes, Percentiles, ProcessReport, Violation } from './run/report.js';
+export type { StepRecord, Expectation, RepeatStats } from './programs/records.js';
+export { WORKLOAD_VALIDATORS, parseLeaseHolderOptions, parseLeaseBreakerOptions, LEASE_HOLDER_KEYS, LEASE_BREAKER_KEYS, ON_SIGIO, BREAKER_OPS } from './programs/validators.js';
+export type { LeaseHolderOptions, LeaseBreakerOptions, OnSigio, BreakerOp, HeldLeaseType } from './programs/validators.js';
+export type { LeaseHolderInput, LeaseHolderOutput } from './programs/lease-holder.js';
+export type { LeaseBreakerInput, LeaseBreakerOutput } from './programs/lease-breaker.js';
+export type { LatencySummary } from './programs/stress.js';
+export { builtinScenario, BUILTIN_DESCRIPTIONS, BUILTIN_NAMES } from './programs/builtins.js';

@@ -312,7 +312,7 @@ export class Locks {
         fl.flags |= FL_DOWNGRADE_PENDING;
         fl.downgradeTime = breakTime;
       }
-      this.k.emit({ kind: 'lease.break', t: startedAt, ino: inode.ino, breaker: task.pid, target: wantWrite ? 'F_UNLCK' : 'F_RDLCK', layout, deadline: breakTime === 0 ? null : breakTime });
+      this.k.emit({ kind: 'lease.break', t: startedAt, ino: inode.ino, breaker: task.pid, lease: fl.id, owner: fl.file.ownerPid, target: wantWrite ? 'F_UNLCK' : 'F_RDLCK', layout, deadline: breakTime === 0 ? null : breakTime });
       this.observer?.leaseEvent(fl, 'lease.break', { target: wantWrite ? F_UNLCK : F_RDLCK, deadlineNs: breakTime === 0 ? null : breakTime });
       this.lmBreak(fl, task);
     }
@@ -322,6 +322,10 @@ export class Locks {
       return e;
     };
     if (mode & O_NONBLOCK) return done('EWOULDBLOCK', 'EAGAIN');
+    // The deadline this breaker last slept towards: a conflicting lease's own fl_break_time /
+    // fl_downgrade_time, which an earlier breaker may have set (a re-opened break does not get
+    // a new lease-break-time), so `breakTime` alone cannot tell a timeout.
+    let lastUntil: number | null = null;
     while (this.anyConflict(ctx, breakerType, layout)) {
       // Sleep until a lease changes or the earliest deadline of a conflicting lease.
       let until: number | null = null;
@@ -330,13 +334,15 @@ export class Locks {
         for (const t of [fl.breakTime, fl.downgradeTime]) if (t !== 0 && (until === null || t < until)) until = t;
       }
       this.k.emit({ kind: 'lease.break.wait', t: this.now(), ino: inode.ino, breaker: task.pid, until });
+      lastUntil = until;
       const why = await sleepOn(this.k.clock, task, [ctx.blocked], { deadlineNs: until, interruptible: true });
       if (why === 'interrupted' || why === 'killed') return done('EINTR', 'EINTR');
       if (why === 'timeout') this.timeOutLeases(inode);
     }
     // The holder did not answer in time if we resumed at or after the deadline (the lease was
     // reaped by us or by whoever looked first).
-    return done(breakTime !== 0 && this.now() >= breakTime ? 'timedOut' : 'ok', null);
+    const late = (breakTime !== 0 && this.now() >= breakTime) || (lastUntil !== null && this.now() >= lastUntil);
+    return done(late ? 'timedOut' : 'ok', null);
   }
 
   /** locks_remove_file() from __fput: the description's leases go, waking their breakers. */

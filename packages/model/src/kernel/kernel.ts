@@ -530,6 +530,10 @@ export class Kernel {
    * the filesystem's layout break, then the size change.
    */
   private async doTruncate(task: Task, inode: Inode, length: number): Promise<Errno | null> {
+    // notify_change() → try_break_deleg() → __break_lease(inode, O_WRONLY|O_NONBLOCK, FL_DELEG):
+    // a delegation breaker conflicts with no fcntl lease, but __break_lease runs
+    // time_out_leases() first, so even ftruncate(2) reaps expired leases (seen on Linux 6.18).
+    this.locks.timeOutLeases(inode);
     const big = newSizeOk(this.sb, length);
     if (big !== null) return big;
     if (this.hooks.breakLayouts !== undefined) {

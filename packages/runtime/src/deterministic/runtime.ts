@@ -6,7 +6,7 @@
  * sequence is recorded so a later issue can save, replay and shrink it.
  */
 import { ManualClock, syscall, type SyscallRequest, type SyscallResponse } from '@leasebreak/model';
-import { EventHasher, type EventSink, type SimEvent } from '@leasebreak/trace';
+import { type EventSink, type SimEvent, hashEvents } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
 import type { ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
@@ -37,11 +37,11 @@ export class DeterministicRuntime implements Runtime {
   async run(spec: RunSpec, abort?: AbortSignal): Promise<RunResult> {
     const clock = new ManualClock();
     const events: SimEvent[] = [];
-    const hasher = new EventHasher();
+    let eventCount = 0;
     const keep = spec.keepEvents ?? true;
     const sink: EventSink = {
       emit(e) {
-        hasher.add(e);
+        eventCount++;
         if (keep) events.push(e);
       },
     };
@@ -96,6 +96,7 @@ export class DeterministicRuntime implements Runtime {
     let detail: string | undefined;
     for (;;) {
       await settle();
+      kernel.lifecycles.flush();
       if (abort?.aborted) {
         status = 'interrupted';
         break;
@@ -123,6 +124,6 @@ export class DeterministicRuntime implements Runtime {
     kernel.lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
-    return { mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: hasher.hex, eventCount: hasher.count };
+    return { mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount };
   }
 }

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { syscall, type SyscallRequest } from '@leasebreak/model';
-import { EventHasher, type SimEvent } from '@leasebreak/trace';
+import { type SimEvent, hashEvents } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import type { RunSpec } from '../types.js';
 import { BUSY, CTL_DOORBELL, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
@@ -33,14 +33,14 @@ const data = workerData as KernelWorkerData;
 const ctl = new Int32Array(data.control);
 const clock = new RealClock(BigInt(data.originNs));
 const events: SimEvent[] = [];
-const hasher = new EventHasher();
+let eventCount = 0;
 const keep = data.spec.keepEvents ?? true;
 let built: ReturnType<typeof buildKernel> | null = null;
 let setupError: string | null = null;
 try {
   built = buildKernel(data.spec, clock, {
     emit(e) {
-      hasher.add(e);
+      eventCount++;
       if (keep) events.push(e);
     },
   });
@@ -70,7 +70,8 @@ const api = {
     for (const t of k.tasks.values()) if (!t.exited) k.reportPending(t);
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
-    return { events, eventHash: hasher.hex, eventCount: hasher.count, exits, nowNs: clock.now() };
+    // Hash at the end, not per event: hashing is not free and must stay off the syscall path.
+    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now() };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);
@@ -81,14 +82,19 @@ expose(api, nodeEndpoint(parentPort!));
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function serve(): void {
+/**
+ * Serve every channel with a request. Return: the answers of the syscalls started, so the loop
+ * can wait for those that finish at once (most do) with microtasks alone, no event-loop turn.
+ */
+function serve(): Promise<void>[] {
   const k = built!.kernel;
+  const started: Promise<void>[] = [];
   for (let i = 0; i < channels.length; i++) {
     const ch = channels[i]!;
     if (ch.state !== REQ) continue;
     ch.state = BUSY;
     const req = ch.read<SyscallRequest>();
-    syscall(k, pidAt[i]!, req).then(
+    const answered = syscall(k, pidAt[i]!, req).then(
       (resp) => {
         ch.write(resp);
         ch.state = RESP;
@@ -101,17 +107,29 @@ function serve(): void {
         Atomics.notify(ch.words, 0);
       },
     );
+    started.push(answered);
   }
+  return started;
 }
 
 async function loop(): Promise<void> {
   for (;;) {
     const seen = Atomics.load(ctl, CTL_DOORBELL);
-    if (built !== null) serve();
-    clock.runDue();
-    await settle();
+    const started = built !== null ? serve() : [];
+    const fired = clock.runDue();
+    // Answer quickly: syscalls that complete without waiting settle within microtasks; give the
+    // event loop a turn (Comlink control calls, long waits) only when something else is pending.
+    if (started.length > 0 && fired === 0) await Promise.race([Promise.all(started), settle()]);
+    else await settle();
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
+    const lifecycles = built?.kernel.lifecycles;
+    if (lifecycles !== undefined && lifecycles.pending > 512) lifecycles.flush();
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
+    // Idle: now mirror the queued lease changes into their XState machines, then look again.
+    if (lifecycles !== undefined && lifecycles.pending > 0) {
+      lifecycles.flush(() => Atomics.load(ctl, CTL_DOORBELL) !== seen);
+      continue;
+    }
     const next = clock.nextDeadline();
     const timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
     if (timeoutMs > 0) Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs);

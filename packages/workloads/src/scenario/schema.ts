@@ -17,7 +17,6 @@ import {
   type Sig,
   type StepOp,
   WORKLOAD_NAMES,
-  type WorkloadName,
   DEFAULT_POLICY,
   describe,
   parseLeaseType,
@@ -138,7 +137,6 @@ function flagsParser(kind: string, table: Readonly<Record<string, number>>, pref
 const openFlagsArg = leaf(flagsParser('open flag', OPEN_FLAGS));
 const fallocModeArg = leaf(flagsParser('fallocate mode', FALLOC_FLAGS, 'FALLOC_FL_'));
 const signalArg = leaf(parseSignal);
-const leaseArg = leaf(parseLeaseType);
 
 function enumParser<const T extends readonly string[]>(what: string, names: T) {
   return (v: unknown): Parsed<T[number]> => {

@@ -3,7 +3,7 @@
  * durations microseconds, flags numbers (with their original text), names canonical.
  */
 import type { Errno } from '@leasebreak/model';
-import type { FcntlCmd, LeaseType, Mode, PolicyName, Sig, StepOp, WorkloadName } from './names.js';
+import type { LeaseType, Mode, PolicyName, Sig, StepOp, WorkloadName } from './names.js';
 
 export type { FcntlCmd, LeaseType, Mode, PolicyName, Sig, StepOp, WorkloadName } from './names.js';
 

@@ -1,0 +1,35 @@
+/**
+ * Bench program pair for the lease-break round trip: the holder takes a read lease and releases
+ * it as soon as it takes SIGIO (sigtimedwait, so no handler detour); the breaker times its
+ * open(O_WRONLY) — the whole break: mark, signal, holder's F_UNLCK, wake. A barrier per round
+ * lets the holder re-take the lease after the breaker has closed.
+ */
+import { F_RDLCK, F_SETLEASE, F_UNLCK, O_RDONLY, O_WRONLY, SIGIO } from '@leasebreak/model';
+import type { ProcessContext } from '@leasebreak/runtime';
+
+export async function runProgram(ctx: ProcessContext, input: unknown): Promise<number[]> {
+  const { n, role } = input as { n: number; role: 'holder' | 'breaker' };
+  const out: number[] = [];
+  const sys = ctx.syscall.bind(ctx);
+  if (role === 'holder') {
+    const fd = (await sys({ op: 'open', path: '/pmem/a', flags: O_RDONLY })).ret;
+    for (let i = 0; i < n; i++) {
+      while ((await sys({ op: 'fcntl', fd, cmd: F_SETLEASE, arg: F_RDLCK })).errno === 'EAGAIN') await sys({ op: 'nanosleep', ns: 20_000 });
+      await sys({ op: 'barrier', name: 'leased', arrived: false });
+      const s = await sys({ op: 'sigtimedwait', signos: [SIGIO], timeoutNs: 10e9 });
+      if (s.errno !== null) throw new Error(`holder: no SIGIO (${s.errno})`);
+      await sys({ op: 'fcntl', fd, cmd: F_SETLEASE, arg: F_UNLCK });
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      await sys({ op: 'barrier', name: 'leased', arrived: false });
+      const t0 = ctx.now();
+      const r = await sys({ op: 'open', path: '/pmem/a', flags: O_WRONLY });
+      out.push(ctx.now() - t0);
+      if (r.errno !== null) throw new Error(`breaker: open failed ${r.errno}`);
+      await sys({ op: 'close', fd: r.ret });
+    }
+  }
+  await sys({ op: 'exit', code: 0 });
+  return out;
+}

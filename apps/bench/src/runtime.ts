@@ -1,0 +1,51 @@
+/**
+ * Runtime benchmarks (threads runtime, real workers): the null syscall and the lease-break round
+ * trip, each beside a raw Atomics wait/notify round trip between two threads measured in the same
+ * run. A round trip is two wakes; a null syscall is two (process → kernel → process); a lease
+ * break through the kernel thread is four (breaker → kernel → holder → kernel → breaker).
+ */
+import { Worker } from 'node:worker_threads';
+import { type RunSpec, ThreadsRuntime, distUrl } from '@leasebreak/runtime';
+import { type Row, fmtNs } from './harness.js';
+
+function pcts(xs: number[]): { p50: number; p99: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: s[Math.floor(s.length * 0.5)] ?? 0, p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0 };
+}
+
+async function atomicsFloor(n: number): Promise<number[]> {
+  const buf = new SharedArrayBuffer(8);
+  const url = distUrl('./pingpong.worker.js', import.meta.url);
+  const b = new Worker(url, { workerData: { buf, role: 1, n }, execArgv: [] });
+  const a = new Worker(url, { workerData: { buf, role: 0, n }, execArgv: [] });
+  const [samples] = await Promise.all([new Promise<number[]>((r) => a.once('message', r)), new Promise((r) => b.once('message', r))]);
+  await Promise.all([a.terminate(), b.terminate()]);
+  return samples.slice(Math.floor(n / 10)); // drop the warm-up tenth
+}
+
+function spec(processes: RunSpec['processes'], barriers: RunSpec['barriers'] = {}): RunSpec {
+  return { kernel: { pmemPages: 256, leaseBreakTimeNs: 45e9, files: [{ path: '/pmem/a', size: 4096, uid: 0 }] }, processes, barriers, seed: 1, timeLimitNs: 120e9, keepEvents: false };
+}
+
+export async function runtimeBench(n: number): Promise<Row[]> {
+  const floor = pcts(await atomicsFloor(n));
+  const rows: Row[] = [{ bench: 'floor: Atomics wait/notify round trip (2 threads)', value: `p50 ${fmtNs(floor.p50)}`, floor: `p99 ${fmtNs(floor.p99)}`, ratio: '1.00', target: '-', met: null }];
+
+  const nullUrl = distUrl('./programs/null-syscall.js', import.meta.url).href;
+  const r1 = await new ThreadsRuntime().run(spec([{ name: 'p', program: nullUrl, input: { n } }]));
+  const nul = pcts((r1.processes[0]!.output as number[]).slice(Math.floor(n / 10)));
+  const nr = nul.p50 / floor.p50;
+  rows.push({ bench: 'null syscall round trip (process → kernel thread → process)', value: `p50 ${fmtNs(nul.p50)} p99 ${fmtNs(nul.p99)}`, floor: fmtNs(floor.p50), ratio: `${nr.toFixed(2)}×`, target: '≤ 1.1×', met: nr <= 1.1 });
+
+  const leaseUrl = distUrl('./programs/lease-pingpong.js', import.meta.url).href;
+  const m = Math.max(50, Math.floor(n / 10));
+  const r2 = await new ThreadsRuntime().run(spec([
+    { name: 'holder', program: leaseUrl, input: { n: m, role: 'holder' }, blocked: [29] },
+    { name: 'breaker', program: leaseUrl, input: { n: m, role: 'breaker' } },
+  ], { leased: ['holder', 'breaker'] }));
+  if (r2.status !== 'ok' || r2.processes.some((p) => p.error !== undefined)) throw new Error(`lease bench: ${r2.status} ${r2.processes.map((p) => p.error ?? '').join(' ')}`);
+  const lb = pcts((r2.processes[1]!.output as number[]).slice(Math.floor(m / 10)));
+  const lr = lb.p50 / floor.p50;
+  rows.push({ bench: 'lease break round trip (holder releases at once)', value: `p50 ${fmtNs(lb.p50)} p99 ${fmtNs(lb.p99)}`, floor: fmtNs(floor.p50), ratio: `${lr.toFixed(2)}×`, target: '≤ 2×', met: lr <= 2 });
+  return rows;
+}

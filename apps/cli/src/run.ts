@@ -1,0 +1,174 @@
+/**
+ * `leasebreak run SCENARIO…`: load scenario files (or `builtin:NAME`), run them under the chosen
+ * policies, seeds and runtime, print the reports, write them with --out, and exit with a code
+ * that means something (0 held · 1 an expectation failed · 2 bad input · 3 simulator bug · 130
+ * interrupted).
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BadInput,
+  BUILTIN_DESCRIPTIONS,
+  type KernelKnobs,
+  MODES,
+  type Mode,
+  type Report,
+  type Scenario,
+  builtinScenario,
+  formatScenarioErrors,
+  loadScenario,
+  loadScenarioFile,
+  parseDuration,
+  parseKernelOverride,
+  runScenario,
+} from '@leasebreak/workloads';
+import { WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
+
+export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface RunFlags {
+  readonly json?: boolean;
+  readonly out?: string;
+  readonly policy?: string;
+  readonly seed?: string;
+  readonly runs?: string;
+  readonly mode?: string;
+  readonly duration?: string;
+  readonly kernel?: string[];
+}
+
+function int(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag}: expected an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+}
+
+export async function loadOne(arg: string): Promise<Scenario> {
+  const opts = { workloads: WORKLOAD_VALIDATORS };
+  if (arg.startsWith('builtin:')) {
+    const name = arg.slice('builtin:'.length);
+    const text = builtinScenario(name);
+    if (text === undefined) throw new UsageError(`${arg}: no such built-in scenario; known: ${Object.keys(BUILTIN_DESCRIPTIONS).map((n) => `builtin:${n}`).join(', ')} (see \`leasebreak scenarios\`)`);
+    const r = loadScenario(text, arg, opts);
+    if (!r.ok) throw new Error(`built-in scenario ${arg} does not load: ${formatScenarioErrors(r.errors)}`);
+    return r.scenario;
+  }
+  const r = await loadScenarioFile(arg, opts);
+  if (!r.ok) throw new UsageError(formatScenarioErrors(r.errors));
+  return r.scenario;
+}
+
+/** Parse the common run flags into runner options. */
+export function runOptions(flags: RunFlags): { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs } {
+  const out: { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs } = {};
+  if (flags.policy !== undefined) out.policies = flags.policy.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const seed = int('--seed', flags.seed, 0);
+  if (seed !== undefined) out.seed = seed;
+  const runs = int('--runs', flags.runs, 1);
+  if (runs !== undefined) out.runs = runs;
+  if (flags.mode !== undefined) {
+    if (!(MODES as readonly string[]).includes(flags.mode)) throw new UsageError(`--mode: expected ${MODES.join(' or ')}, got "${flags.mode}"`);
+    out.mode = flags.mode as Mode;
+  }
+  if (flags.duration !== undefined) {
+    const d = parseDuration(flags.duration);
+    if (!d.ok) throw new UsageError(`--duration: ${d.message}`);
+    out.durationUs = d.value;
+  }
+  if (flags.kernel !== undefined && flags.kernel.length > 0) {
+    let knobs: KernelKnobs = {};
+    for (const kv of flags.kernel) {
+      const r = parseKernelOverride(kv);
+      if (!r.ok) throw new UsageError(`--kernel ${kv}: ${r.message}`);
+      knobs = { ...knobs, ...r.knobs };
+    }
+    out.kernel = knobs;
+  }
+  return out;
+}
+
+/** Write a file whole or not at all: a temporary beside it, then rename. */
+export async function writeWhole(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+function fmtUs(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`;
+}
+
+export function formatReport(r: Report): string {
+  const lines = [`${r.scenario} · policy ${r.policy} · ${r.mode} · seed ${r.seed} · ${r.status.toUpperCase()} · ${r.durationMs} ms`];
+  const held = r.expectations.filter((e) => e.ok).length;
+  lines.push(`  expectations: ${held}/${r.expectations.length} held`);
+  for (const e of r.expectations) if (!e.ok) lines.push(`  ✗ ${e.what} — ${e.detail}`);
+  const lb = r.leaseBreaks;
+  if (lb.count + lb.wouldBlock > 0) {
+    lines.push(`  lease breaks: ${lb.count} (timed out ${lb.timedOut}, interrupted ${lb.interrupted}, EWOULDBLOCK ${lb.wouldBlock}); latency p50 ${fmtUs(lb.latencyUs.p50)} p99 ${fmtUs(lb.latencyUs.p99)} max ${fmtUs(lb.latencyUs.max)}`);
+    lines.push(`    phases p50: notify ${fmtUs(lb.phasesUs.notify.p50)} · holder ${fmtUs(lb.phasesUs.holder.p50)} · wake ${fmtUs(lb.phasesUs.wake.p50)}`);
+  }
+  const inf = Object.entries(r.outcomes.informedFailure).filter(([, n]) => n > 0);
+  if (inf.length > 0) lines.push(`  informed failures: ${inf.map(([e, n]) => `${e} ${n}`).join(', ')}`);
+  if (r.outcomes.hang > 0) lines.push(`  hang: ${r.detail ?? ''}`);
+  for (const p of r.processes) if (p.error !== undefined) lines.push(`  ${p.name}: program error: ${p.error.split('\n')[0]}`);
+  return lines.join('\n');
+}
+
+export function exitCodeFor(reports: readonly Report[], interrupted: boolean): number {
+  if (interrupted || reports.some((r) => r.status === 'interrupted')) return EXIT.INTERRUPTED;
+  if (reports.some((r) => r.status === 'error')) return EXIT.SIM_BUG;
+  if (reports.some((r) => r.status === 'failed')) return EXIT.EXPECTATION;
+  return EXIT.OK;
+}
+
+export async function runCommand(args: string[], flags: RunFlags): Promise<number> {
+  if (args.length === 0) throw new UsageError('run: name at least one scenario file or builtin:NAME');
+  const scenarios: Scenario[] = [];
+  for (const a of args) scenarios.push(await loadOne(a));
+  const opts = runOptions(flags);
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  const reports: Report[] = [];
+  const tty = process.stderr.isTTY === true;
+  try {
+    for (const s of scenarios) {
+      reports.push(
+        ...(await runScenario(s, {
+          ...opts,
+          signal: ac.signal,
+          onRun: (done, total, r) => {
+            if (total > 1 && (tty || done === total || done % 10 === 0)) process.stderr.write(`${s.name}: run ${done}/${total} (${r.policy}, seed ${r.seed}) ${r.status}\n`);
+          },
+        })),
+      );
+    }
+  } catch (e) {
+    if (e instanceof BadInput) throw new UsageError(e.message);
+    if (e instanceof RangeError && /files:|kernel\./.test(e.message)) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const body = reports.length === 1 ? reports[0] : reports;
+  if (flags.out !== undefined) {
+    await mkdir(flags.out, { recursive: true });
+    await writeWhole(join(flags.out, 'report.json'), JSON.stringify(body, null, 2) + '\n');
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+  else process.stdout.write(reports.map(formatReport).join('\n\n') + '\n');
+  if (ac.signal.aborted) process.stderr.write('leasebreak: interrupted; the reports above are partial and marked "interrupted"\n');
+  return exitCodeFor(reports, ac.signal.aborted);
+}
+
+export function listScenarios(json: boolean): string {
+  if (json) return JSON.stringify(Object.entries(BUILTIN_DESCRIPTIONS).map(([name, description]) => ({ name: `builtin:${name}`, description })), null, 2);
+  return Object.entries(BUILTIN_DESCRIPTIONS)
+    .map(([n, d]) => `builtin:${n.padEnd(22)} ${d}`)
+    .join('\n');
+}

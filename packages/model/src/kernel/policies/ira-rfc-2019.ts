@@ -1,0 +1,11 @@
+import { LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
+
+/** Ira Weiny's RFC (June 2019): F_SETLEASE F_LAYOUT; long-term pins need a layout lease (EPERM); truncating a pinned page fails ETXTBSY after the break. */
+export const iraRfc2019: Policy = {
+  name: 'ira-rfc-2019',
+  summary:
+    "Ira Weiny's RFC (June 2019): F_SETLEASE F_LAYOUT; long-term pins need a layout lease (EPERM); truncating a pinned page fails ETXTBSY after the break.",
+  knobs: { ...LINUX_DEFAULT_KNOBS },
+  layoutLeasesFcntl: true,
+  fallocateModeCheck: 'v4',
+};

@@ -1,0 +1,11 @@
+import { LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
+
+/** Linux ≤ 4.14: plain GUP pins fsdax pages; truncate and punch free blocks at once, no layout break. */
+export const noBreak: Policy = {
+  name: 'no-break',
+  summary:
+    "Linux ≤ 4.14: plain GUP pins fsdax pages; truncate and punch free blocks at once, no layout break.",
+  knobs: { ...LINUX_DEFAULT_KNOBS },
+  layoutLeasesFcntl: false,
+  fallocateModeCheck: 'v4',
+};

@@ -1,0 +1,55 @@
+/**
+ * Run a scenario: every policy × every seed, one run at a time, each in the chosen runtime.
+ * Reports come back whole; an interrupted run is reported as `interrupted`.
+ */
+import { POLICY_NAMES, type PolicyName } from '@leasebreak/model';
+import { DeterministicRuntime, ThreadsRuntime } from '@leasebreak/runtime';
+import type { KernelKnobs, Mode, Scenario } from '../scenario/types.js';
+import { BadInput, plan } from './plan.js';
+import { type Report, buildReport } from './report.js';
+
+export interface RunOptions {
+  readonly policies?: readonly string[];
+  readonly seed?: number;
+  readonly runs?: number;
+  readonly mode?: Mode;
+  readonly durationUs?: number;
+  readonly kernel?: KernelKnobs;
+  readonly signal?: AbortSignal;
+  /** Called after each run. */
+  readonly onRun?: (done: number, total: number, report: Report) => void;
+}
+
+export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<Report[]> {
+  const policies = (opts.policies ?? s.policy) as readonly string[];
+  for (const p of policies) {
+    if (!(POLICY_NAMES as readonly string[]).includes(p)) throw new BadInput(`--policy: unknown policy "${p}"; known: ${POLICY_NAMES.join(', ')}`);
+  }
+  const seed0 = opts.seed ?? s.seed;
+  const runs = opts.runs ?? s.runs;
+  const mode = opts.mode ?? s.mode;
+  const durationUs = opts.durationUs ?? s.duration;
+  const total = policies.length * runs;
+  const reports: Report[] = [];
+  for (const policy of policies) {
+    for (let i = 0; i < runs; i++) {
+      const seed = seed0 + i;
+      const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }) });
+      let report: Report;
+      if (opts.signal?.aborted) break;
+      if (mode === 'deterministic') {
+        const rt = new DeterministicRuntime();
+        const r = await rt.run(p.spec, opts.signal);
+        report = buildReport(s, policy, r, rt.lastSchedule);
+      } else {
+        const r = await new ThreadsRuntime().run(p.spec, opts.signal);
+        report = buildReport(s, policy, r, null);
+      }
+      reports.push(report);
+      opts.onRun?.(reports.length, total, report);
+    }
+  }
+  return reports;
+}
+
+export { BadInput };

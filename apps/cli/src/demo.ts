@@ -58,7 +58,7 @@ export async function runDemo(): Promise<DemoReport> {
   step('rdma-app', 'pwrite(fd, "A".repeat(8192), 0)', await k.pwrite(app.pid, fd.value, enc.encode('A'.repeat(2 * PAGE_SIZE)), 0));
   const addr = step('rdma-app', 'mmap(fd, 8192)', await k.mmap(app.pid, fd.value, 2 * PAGE_SIZE));
   if (!addr.ok) throw new Error('demo: mmap failed');
-  const stored = k.store(app.pid, addr.value, enc.encode('via-mmap'));
+  const stored = await k.store(app.pid, addr.value, enc.encode('via-mmap'));
   const pfn = k.sb.inodes.get(k.fileOf(app.pid, fd.value)!.inode.ino)!.extents.lookup(0)!.pblk;
   steps.push({ who: 'rdma-app', call: 'store(addr, "via-mmap")', ret: stored.ok ? '0' : stored.sig, note: `file block 0 is pfn ${pfn}: ${ownerOf(pfn)}` });
 
@@ -66,7 +66,7 @@ export async function runDemo(): Promise<DemoReport> {
   const fdb = step('admin', 'open("/pmem/b", O_CREAT|O_RDWR)', await k.open(admin.pid, '/pmem/b', O_CREAT | O_RDWR));
   if (!fdb.ok) throw new Error('demo: open b failed');
   step('admin', 'pwrite(fdb, "secret of b", 0)', await k.pwrite(admin.pid, fdb.value, enc.encode('secret of b'), 0), `pfn ${pfn} reused: ${ownerOf(pfn)} — a DMA still aimed at /pmem/a would land here`);
-  const loaded = k.load(app.pid, addr.value, 8);
+  const loaded = await k.load(app.pid, addr.value, 8);
   steps.push({ who: 'rdma-app', call: 'load(addr, 8)', ret: loaded.ok ? JSON.stringify(dec.decode(loaded.value)) : loaded.sig, note: '/pmem/a is empty now: its pages lie past EOF' });
 
   step('rdma-app', 'pwrite(fd, "0123456789", 0)', await k.pwrite(app.pid, fd.value, enc.encode('0123456789'), 0));

@@ -56,3 +56,8 @@ export { Locks, FileLease, F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_UNBREAK, FL_LA
 export type { LeaseObserver } from './fs/locks.js';
 export { POLICIES, POLICY_NAMES, LINUX_DEFAULT_KNOBS, policyByName } from './kernel/policy.js';
 export type { Policy, PolicyName, KernelKnobValues } from './kernel/policy.js';
+export * as mrTable from './rdma/mr_table.js';
+export { MR_TABLE_BYTES } from './rdma/mr_table.js';
+export { pinUserPages, unpinUserPages, Pins, FOLL_LONGTERM, FOLL_WRITE, longtermPinAllowed } from './mm/gup.js';
+export type { PinSet, PinnedPage } from './mm/gup.js';
+export { daxBreakLayouts, daxLayoutBusyPage, breaksFor } from './fs/dax_layout.js';

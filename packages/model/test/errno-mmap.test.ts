@@ -100,7 +100,7 @@ describe('mmap(2) errors', () => {
     const file = k.fileOf(pid, fd)!;
     expect(await k.close(pid, fd)).toEqual({ ok: true, value: 0 });
     expect(file.count).toBe(1);
-    expect(k.load(pid, addr, 2)).toEqual({ ok: true, value: new Uint8Array([4, 4]) });
+    expect(await k.load(pid, addr, 2)).toEqual({ ok: true, value: new Uint8Array([4, 4]) });
     expect(await k.munmap(pid, addr, PAGE)).toEqual({ ok: true, value: 0 });
     expect(file.count).toBe(0);
     expect(must(k.lookupPath('/f')).writecount).toBe(0);
@@ -114,7 +114,7 @@ describe('munmap(2) errors', () => {
     const addr = must(await k.mmap(pid, fd, PAGE, RW, 0));
     expect(await k.munmap(pid, addr + 1, PAGE)).toEqual(err('EINVAL'));
     // Still mapped.
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
   });
 
   it('munmap: zero length → EINVAL', async () => {
@@ -135,8 +135,8 @@ describe('munmap(2) errors', () => {
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2, 3]);
     const addr = must(await k.mmap(pid, fd, 3 * PAGE, RW, 0));
     expect(await k.munmap(pid, addr, PAGE + 1)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGSEGV' });
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGSEGV' });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
   });
 });
 
@@ -145,10 +145,10 @@ describe('loads and stores through a DAX mapping', () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2]);
     const addr = must(await k.mmap(pid, fd, 2 * PAGE, RW, 0));
-    expect(k.store(pid, addr + PAGE + 5, new Uint8Array([9, 9]))).toEqual({ ok: true, value: 2 });
+    expect(await k.store(pid, addr + PAGE + 5, new Uint8Array([9, 9]))).toEqual({ ok: true, value: 2 });
     expect(must(await k.pread(pid, fd, 3, PAGE + 4))).toEqual(new Uint8Array([2, 9, 9]));
     expect(await k.pwrite(pid, fd, new Uint8Array([7]), 0)).toEqual({ ok: true, value: 1 });
-    expect(k.load(pid, addr, 2)).toEqual({ ok: true, value: new Uint8Array([7, 1]) });
+    expect(await k.load(pid, addr, 2)).toEqual({ ok: true, value: new Uint8Array([7, 1]) });
     const pfn = k.fileOf(pid, fd)!.inode.extents.lookup(1)!.pblk;
     expect(k.pmem.frame(pfn)[5]).toBe(9);
   });
@@ -158,27 +158,27 @@ describe('loads and stores through a DAX mapping', () => {
     const { pid, fd } = await fileOfPages(k, '/f', [1]);
     expect(await k.ftruncate(pid, fd, PAGE + 10)).toEqual({ ok: true, value: 0 });
     const addr = must(await k.mmap(pid, fd, 3 * PAGE, RW, 0));
-    expect(k.load(pid, addr + PAGE + 100, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: false, sig: 'SIGBUS', addr: addr + 2 * PAGE });
-    expect(k.store(pid, addr + 2 * PAGE + 8, new Uint8Array([1]))).toEqual({ ok: false, sig: 'SIGBUS', addr: addr + 2 * PAGE + 8 });
+    expect(await k.load(pid, addr + PAGE + 100, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: false, sig: 'SIGBUS', addr: addr + 2 * PAGE });
+    expect(await k.store(pid, addr + 2 * PAGE + 8, new Uint8Array([1]))).toEqual({ ok: false, sig: 'SIGBUS', addr: addr + 2 * PAGE + 8 });
   });
 
   it('load: after truncate shrinks the file under a mapping → SIGBUS', async () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2, 3]);
     const addr = must(await k.mmap(pid, fd, 3 * PAGE, RW, 0));
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
     expect(await k.ftruncate(pid, fd, PAGE)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
-    expect(k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
+    expect(await k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
   });
 
   it('store: to a PROT_READ mapping → SIGSEGV (before any fault-in)', async () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1]);
     const addr = must(await k.mmap(pid, fd, PAGE, PROT_READ, 0));
-    expect(k.store(pid, addr, new Uint8Array([5]))).toEqual({ ok: false, sig: 'SIGSEGV', addr });
+    expect(await k.store(pid, addr, new Uint8Array([5]))).toEqual({ ok: false, sig: 'SIGSEGV', addr });
     expect(must(await k.pread(pid, fd, 1, 0))).toEqual(new Uint8Array([1]));
   });
 
@@ -186,8 +186,8 @@ describe('loads and stores through a DAX mapping', () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1]);
     const addr = must(await k.mmap(pid, fd, PAGE, PROT_READ, 0));
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
-    expect(k.store(pid, addr + 3, new Uint8Array([5]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: addr + 3 });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
+    expect(await k.store(pid, addr + 3, new Uint8Array([5]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: addr + 3 });
     expect(must(await k.pread(pid, fd, 4, 0))).toEqual(new Uint8Array([1, 1, 1, 1]));
   });
 
@@ -197,8 +197,8 @@ describe('loads and stores through a DAX mapping', () => {
     expect(await k.ftruncate(pid, fd, PAGE)).toEqual({ ok: true, value: 0 });
     const free0 = k.sb.balloc.freeBlocks;
     const addr = must(await k.mmap(pid, fd, PAGE, PROT_READ, 0));
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
-    expect(k.store(pid, addr, new Uint8Array([5]))).toMatchObject({ ok: false, sig: 'SIGSEGV' });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
+    expect(await k.store(pid, addr, new Uint8Array([5]))).toMatchObject({ ok: false, sig: 'SIGSEGV' });
     expect(k.sb.balloc.freeBlocks).toBe(free0);
   });
 
@@ -206,10 +206,10 @@ describe('loads and stores through a DAX mapping', () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2]);
     const addr = must(await k.mmap(pid, fd, 2 * PAGE, RW, 0));
-    expect(k.store(pid, addr, new Uint8Array([8]))).toEqual({ ok: true, value: 1 });
+    expect(await k.store(pid, addr, new Uint8Array([8]))).toEqual({ ok: true, value: 1 });
     expect(await k.munmap(pid, addr, 2 * PAGE)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr, 1)).toEqual({ ok: false, sig: 'SIGSEGV', addr });
-    expect(k.store(pid, addr + PAGE, new Uint8Array([8]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: addr + PAGE });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: false, sig: 'SIGSEGV', addr });
+    expect(await k.store(pid, addr + PAGE, new Uint8Array([8]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: addr + PAGE });
     expect(must(await k.pread(pid, fd, 1, 0))).toEqual(new Uint8Array([8]));
   });
 
@@ -217,19 +217,19 @@ describe('loads and stores through a DAX mapping', () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2, 3]);
     const addr = must(await k.mmap(pid, fd, 3 * PAGE, RW, 0));
-    expect(k.load(pid, addr + PAGE, 1).ok).toBe(true);
+    expect((await k.load(pid, addr + PAGE, 1)).ok).toBe(true);
     expect(await k.munmap(pid, addr + PAGE, PAGE)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGSEGV' });
-    expect(k.store(pid, addr + PAGE, new Uint8Array([1]))).toMatchObject({ ok: false, sig: 'SIGSEGV' });
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGSEGV' });
+    expect(await k.store(pid, addr + PAGE, new Uint8Array([1]))).toMatchObject({ ok: false, sig: 'SIGSEGV' });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([1]) });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
   });
 
   it('load/store: an address no mapping covers → SIGSEGV', async () => {
     const k = mkKernel();
     const pid = k.createTask({ uid: 0 }).pid;
-    expect(k.load(pid, 0x1000, 1)).toEqual({ ok: false, sig: 'SIGSEGV', addr: 0x1000 });
-    expect(k.store(pid, 0x1000, new Uint8Array([1]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: 0x1000 });
+    expect(await k.load(pid, 0x1000, 1)).toEqual({ ok: false, sig: 'SIGSEGV', addr: 0x1000 });
+    expect(await k.store(pid, 0x1000, new Uint8Array([1]))).toEqual({ ok: false, sig: 'SIGSEGV', addr: 0x1000 });
   });
 
   it('store: into a hole allocates a block (write fault), which write(2) then sees', async () => {
@@ -237,9 +237,9 @@ describe('loads and stores through a DAX mapping', () => {
     const { pid, fd } = await fileOfPages(k, '/f', []);
     expect(await k.ftruncate(pid, fd, 2 * PAGE)).toEqual({ ok: true, value: 0 });
     const addr = must(await k.mmap(pid, fd, 2 * PAGE, RW, 0));
-    expect(k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
     const free0 = k.sb.balloc.freeBlocks;
-    expect(k.store(pid, addr + PAGE, new Uint8Array([6]))).toEqual({ ok: true, value: 1 });
+    expect(await k.store(pid, addr + PAGE, new Uint8Array([6]))).toEqual({ ok: true, value: 1 });
     expect(k.sb.balloc.freeBlocks).toBe(free0 - 1);
     expect(must(await k.pread(pid, fd, 1, PAGE))).toEqual(new Uint8Array([6]));
   });
@@ -248,19 +248,19 @@ describe('loads and stores through a DAX mapping', () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2]);
     const addr = must(await k.mmap(pid, fd, 2 * PAGE, RW, 0));
-    expect(k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
     expect(await k.fallocate(pid, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([0]) });
   });
 
   it('load: after COLLAPSE_RANGE the mapping sees the shifted data at the same address', async () => {
     const k = mkKernel();
     const { pid, fd } = await fileOfPages(k, '/f', [1, 2, 3]);
     const addr = must(await k.mmap(pid, fd, 3 * PAGE, RW, 0));
-    expect(k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
     expect(await k.fallocate(pid, fd, FALLOC_FL_COLLAPSE_RANGE, 0, PAGE)).toEqual({ ok: true, value: 0 });
-    expect(k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
-    expect(k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
-    expect(k.load(pid, addr + 2 * PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
+    expect(await k.load(pid, addr, 1)).toEqual({ ok: true, value: new Uint8Array([2]) });
+    expect(await k.load(pid, addr + PAGE, 1)).toEqual({ ok: true, value: new Uint8Array([3]) });
+    expect(await k.load(pid, addr + 2 * PAGE, 1)).toMatchObject({ ok: false, sig: 'SIGBUS' });
   });
 });

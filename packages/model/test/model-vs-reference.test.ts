@@ -507,7 +507,7 @@ async function runSequence(cfg: Config, cmds: Cmd[]): Promise<void> {
           done += n;
         }
         if (fail?.sig === 'SIGSEGV') seen.sigsegv++;
-        const got = kernel.store(pids[m.task]!, addr, data);
+        const got = await kernel.store(pids[m.task]!, addr, data);
         const want = fail === null ? { ok: true, value: cmd.len } : { ok: false, ...fail };
         if (show(got) !== show(want)) throw new Error(`#${step} store ${cmd.len} bytes at map ${maps.indexOf(m)} page ${page}+${inOff} (${paths[m.f]} size ${ref.size}, free ${free()}): kernel ${show(got)}, reference ${show(want)}`);
         for (const l of landed) {
@@ -542,7 +542,7 @@ async function runSequence(cfg: Config, cmds: Cmd[]): Promise<void> {
           }
           done += Math.min(P - (a % P), cmd.len - done);
         }
-        const got = kernel.load(pids[m.task]!, addr, cmd.len);
+        const got = await kernel.load(pids[m.task]!, addr, cmd.len);
         if (fail !== null) {
           if (fail.sig === 'SIGSEGV') seen.sigsegv++;
           if (show(got) !== show({ ok: false, ...fail })) throw new Error(`#${step} load: kernel ${show(got)}, reference ${show({ ok: false, ...fail })}`);

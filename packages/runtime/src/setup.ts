@@ -2,19 +2,24 @@
  * Build the kernel of a run from its spec (the same code on the kernel thread and under the
  * deterministic runtime): device, knobs, files, tasks in spec order (pids 100, 101, …), barriers.
  */
-import { type Clock, Kernel, PAGE_SIZE } from '@leasebreak/model';
+import { type Clock, Kernel, PAGE_SIZE, POLICIES, Pmem, type Policy } from '@leasebreak/model';
 import type { EventSink } from '@leasebreak/trace';
-import type { RunSpec } from './types.js';
+import type { RunSpec, SharedRegions } from './types.js';
 
 export interface BuiltKernel {
   readonly kernel: Kernel;
   readonly pids: Record<string, number>;
 }
 
-export function buildKernel(spec: RunSpec, clock: Clock, sink: EventSink): BuiltKernel {
+export function buildKernel(spec: RunSpec, clock: Clock, sink: EventSink, shared: SharedRegions): BuiltKernel {
   const ks = spec.kernel;
+  const base: Policy = ks.policy === undefined ? POLICIES.mainline : POLICIES[ks.policy];
+  const policy: Policy = { ...base, knobs: { ...base.knobs, ...ks.knobs } };
   const kernel = new Kernel({
     pmemPages: ks.pmemPages,
+    pmem: Pmem.attach(shared.pmem),
+    mrTable: shared.mrTable,
+    policy,
     clock,
     sink,
     ...(ks.idleRefcount === undefined ? {} : { idleRefcount: ks.idleRefcount }),

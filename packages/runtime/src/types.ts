@@ -3,10 +3,26 @@
  * A process program gets a ProcessContext; everything it does to shared state goes through
  * `syscall` (a scheduling point) or an explicit `schedPoint`.
  */
-import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
+import type { KernelKnobValues, PmemBuffers, PolicyName, SyscallRequest, SyscallResponse } from '@leasebreak/model';
 import type { SimEvent } from '@leasebreak/trace';
 
 export type RuntimeMode = 'threads' | 'deterministic';
+
+/** Memory every actor can touch directly (created by the runtime before the kernel). */
+export interface SharedRegions {
+  readonly pmem: PmemBuffers;
+  /** The kernel's table of memory regions (MR pfn lists; model/src/rdma/mr_table.ts). */
+  readonly mrTable: SharedArrayBuffer;
+  /** One region per process (its queue pairs), in spec order; the NIC sees them all. */
+  readonly qps: readonly SharedArrayBuffer[];
+  /** Words anyone may wait on: the NIC doorbell and friends (workloads/src/nic/layout.ts). */
+  readonly nic: SharedArrayBuffer;
+}
+
+export const QP_REGION_BYTES = 64 * 1024;
+export const NIC_REGION_BYTES = 4096;
+
+export type CellWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 export interface ProcessContext {
   readonly pid: number;
@@ -26,6 +42,16 @@ export interface ProcessContext {
   signalFlagged(): boolean;
   /** Record the program's output so far: reported as is if the run hangs or is interrupted. */
   progress(partial: unknown): void;
+  /** This process's position in the spec (its QP region is shared.qps[index]). */
+  readonly index: number;
+  readonly shared: SharedRegions;
+  /**
+   * Block while arr[index] === value (Atomics.wait semantics), up to timeoutNs (null: for ever).
+   * A scheduling point; under the deterministic runtime the task parks until the cell changes.
+   */
+  waitCell(arr: Int32Array, index: number, value: number, timeoutNs: number | null): Promise<CellWaitResult>;
+  /** Atomics.notify (under the deterministic runtime the scheduler sees the change by itself). */
+  notifyCell(arr: Int32Array, index: number): void;
 }
 
 /** A program: a module exporting `runProgram`. Its input and output must be structured-clonable. */
@@ -42,6 +68,9 @@ export interface FileSpec {
 
 /** Everything the kernel needs, as plain data (it crosses to the kernel thread). */
 export interface KernelSpec {
+  /** The kernel design (default mainline) and knob overrides on top of its defaults. */
+  readonly policy?: PolicyName;
+  readonly knobs?: Partial<KernelKnobValues>;
   readonly pmemPages: number;
   readonly idleRefcount?: 0 | 1;
   readonly preferRecentlyFreed?: boolean;
@@ -61,6 +90,11 @@ export interface ProcessSpec {
   readonly input: unknown;
   /** Signals to block from the start (those a `wait` step takes). */
   readonly blocked?: readonly number[];
+  /**
+   * A daemon (the NIC) runs until every other process has finished, then is stopped where it
+   * stands; its output is its last `progress` report.
+   */
+  readonly daemon?: boolean;
 }
 
 export interface RunSpec {

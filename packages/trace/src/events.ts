@@ -16,6 +16,25 @@ export type SimEvent =
   | { readonly kind: 'signal.pending'; readonly t: number; readonly pid: number; readonly signo: string; readonly fd: number | null }
   | { readonly kind: 'task.exit'; readonly t: number; readonly pid: number; readonly code: number | string }
   | { readonly kind: 'barrier'; readonly t: number; readonly pid: number; readonly name: string; readonly open: boolean }
+  | { readonly kind: 'gup.pin'; readonly t: number; readonly pid: number; readonly pin: number; readonly pfns: readonly number[]; readonly longterm: boolean }
+  | { readonly kind: 'gup.unpin'; readonly t: number; readonly pid: number; readonly pin: number }
+  | { readonly kind: 'dax.busy'; readonly t: number; readonly pid: number; readonly ino: number; readonly pfn: number; readonly fn: string; readonly action: 'wait' | 'ETXTBSY' }
+  | { readonly kind: 'dax.busy.done'; readonly t: number; readonly pid: number; readonly ino: number; readonly pfn: number; readonly result: string }
+  | { readonly kind: 'layout.change'; readonly t: number; readonly pid: number; readonly ino: number; readonly op: string; readonly waited: boolean; readonly errno: string | null }
+  | { readonly kind: 'mr.reg'; readonly t: number; readonly pid: number; readonly key: number; readonly ino: number; readonly pgoff: number; readonly npages: number; readonly odp: boolean }
+  | { readonly kind: 'mr.dereg'; readonly t: number; readonly pid: number; readonly key: number }
+  | {
+      readonly kind: 'dma.write';
+      readonly t: number;
+      readonly writer: number;
+      /** MR key, or DIO_SOURCE_BASE + the DIO's id. */
+      readonly source: number;
+      readonly pfn: number;
+      readonly intended: { readonly ino: number; readonly index: number };
+      readonly owner: { readonly ino: number; readonly index: number; readonly generation: number };
+      readonly op: 'write' | 'read';
+    }
+  | { readonly kind: 'hang'; readonly t: number; readonly pid: number; readonly op: string; readonly blockedNs: number; readonly chain: readonly string[] }
   | { readonly kind: 'sched.pick'; readonly t: number; readonly pid: number; readonly choices: number }
   | { readonly kind: 'note'; readonly t: number; readonly pid: number | null; readonly text: string };
 

@@ -6,6 +6,7 @@ import { S_IFDIR, S_IFMT, S_IFREG } from '../kernel/flags.js';
 import type { Errno } from '../kernel/errno.js';
 import type { Vma } from '../mm/mmap.js';
 import { ExtentMap } from './extents.js';
+import { RwSem } from '../kernel/rwsem.js';
 
 export const MAY_WRITE = 0o2;
 export const MAY_READ = 0o4;
@@ -14,6 +15,8 @@ export class Inode {
   readonly ino: number;
   mode: number;
   uid: number;
+  /** The path it was created at (for reports; the model has no rename or hard links). */
+  path = '';
   /** i_size in bytes. */
   size = 0;
   readonly extents = new ExtentMap();
@@ -26,6 +29,10 @@ export class Inode {
   immutable = false;
   /** i_mmap: every VMA mapping this file. */
   readonly vmas = new Set<Vma>();
+  /** inode_lock (i_rwsem): truncate, fallocate and write hold it exclusively. */
+  readonly iRwsem: RwSem;
+  /** The invalidate lock (ext4 i_mmap_sem / XFS MMAPLOCK): blocks page faults during layout changes. */
+  readonly invalidateLock: RwSem;
   /** Directory entries, for directories only. */
   readonly children: Map<string, Inode> | undefined;
 
@@ -33,6 +40,8 @@ export class Inode {
     this.ino = ino;
     this.mode = mode;
     this.uid = uid;
+    this.iRwsem = new RwSem(`ino ${ino} i_rwsem`);
+    this.invalidateLock = new RwSem(`ino ${ino} invalidate_lock`);
     this.children = (mode & S_IFMT) === S_IFDIR ? new Map() : undefined;
   }
 

@@ -300,7 +300,10 @@ export class Locks {
     this.timeOutLeases(inode);
     if (!this.anyConflict(ctx, breakerType, layout)) return null;
     const startedAt = this.now();
-    const breakTime = this.leaseBreakTimeNs > 0 ? startedAt + this.leaseBreakTimeNs : 0;
+    // nfsd's lm_break for pNFS layouts sets no deadline ("We don't want the locks code to timeout
+    // the lease for us"): under the xfs-2018 policy a layout lease waits for its holder.
+    const noDeadline = layout && this.k.policy.layoutLeaseBreak === 'pnfs';
+    const breakTime = this.leaseBreakTimeNs > 0 && !noDeadline ? startedAt + this.leaseBreakTimeNs : 0;
     for (const fl of [...ctx.leases]) {
       if (!this.conflicts(fl, breakerType, layout)) continue;
       if (wantWrite) {

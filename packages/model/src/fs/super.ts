@@ -25,6 +25,8 @@ export class SuperBlock {
   readonly root: Inode;
   /** Page-table entries hold a page reference (v6.15+: idle refcount 0, mappings refcounted). */
   readonly mapHoldsRef: boolean;
+  /** Called after every unmap_mapping_range (the MMU notifiers: ODP MR invalidation). */
+  onUnmap: ((inode: Inode, first: number, last: number) => void) | null = null;
   private nextIno = 2; // EXT4_ROOT_INO
   private nextFileId = 1;
 
@@ -34,6 +36,7 @@ export class SuperBlock {
     this.maxBytes = opts.maxBytes ?? EXT4_MAX_BYTES;
     this.mapHoldsRef = pmem.idleRefcount === 0;
     this.root = this.newInode(S_IFDIR | 0o777, 0);
+    this.root.path = '/';
   }
 
   newInode(mode: number, uid: number): Inode {
@@ -53,6 +56,7 @@ export class SuperBlock {
   unmapMappingRange(inode: Inode, first: number, last = Number.MAX_SAFE_INTEGER): number {
     let n = 0;
     for (const vma of inode.vmas) n += vma.zapFilePages(this.pmem, first, last, this.mapHoldsRef);
+    this.onUnmap?.(inode, first, last);
     return n;
   }
 }

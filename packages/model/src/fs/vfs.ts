@@ -60,6 +60,7 @@ export function lookupParent(sb: SuperBlock, path: string): SysResult<{ dir: Ino
 export function createFile(sb: SuperBlock, dir: Inode, name: string, mode: number, uid: number): Inode {
   const inode = sb.newInode(S_IFREG | (mode & 0o7777), uid);
   dir.children!.set(name, inode);
+  inode.path = (dir.path === '/' ? '' : dir.path) + '/' + name;
   return inode;
 }
 
@@ -73,6 +74,7 @@ export function mkdirs(sb: SuperBlock, path: string): SysResult<Inode> {
     let next = cur.children.get(name);
     if (next === undefined) {
       next = sb.newInode(S_IFDIR | 0o777, 0);
+      next.path = (cur.path === '/' ? '' : cur.path) + '/' + name;
       cur.children.set(name, next);
     }
     cur = next;

@@ -25,6 +25,12 @@ import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_TRUNC, O_WRONLY, PR
 import { WaitQueue, signalWakeUp, sleepOn, wakeTask } from './sched.js';
 import { NSIG, type SigInfo, signame } from './signal.js';
 import { Task } from './task.js';
+import { POLICIES, type Policy } from './policy.js';
+import { FOLL_WRITE, Pins, pinUserPages, unpinUserPages } from '../mm/gup.js';
+import { Verbs } from '../rdma/verbs.js';
+import { MR_TABLE_BYTES } from '../rdma/mr_table.js';
+import { DIO_SOURCE_BASE, STAMP_BYTES, writeStamp } from '../mm/stamp.js';
+import { type LayoutChangeRange, breaksFor, daxBreakLayouts } from '../fs/dax_layout.js';
 
 export interface KernelConfig {
   /** Device size in 4 KiB pages. */
@@ -35,6 +41,12 @@ export interface KernelConfig {
   readonly maxBytes?: number;
   readonly preferRecentlyFreed?: boolean;
   readonly fallocateModeCheck?: FallocateModeCheck;
+  /** The device, when the runtime created it (shared with every thread). */
+  readonly pmem?: Pmem;
+  /** The shared MR table (rdma/mr_table.ts); created here when not given. */
+  readonly mrTable?: SharedArrayBuffer;
+  /** The kernel design modelled (default: mainline). */
+  readonly policy?: Policy;
   /** The runtime's clock (default: a ManualClock that moves only when told). */
   readonly clock?: Clock;
   /** Where simulator events go (default: nowhere). */
@@ -56,8 +68,6 @@ export type LayoutChange =
 export interface KernelHooks {
   /** break_lease(inode, mode): may wait; returns an errno to fail the syscall with. */
   breakLease?(task: Task, inode: Inode, openFlags: number): Promise<Errno | null>;
-  /** The filesystem's break-layouts step before a layout change (ext4_break_layouts, xfs_break_layouts). */
-  breakLayouts?(task: Task, inode: Inode, change: LayoutChange): Promise<Errno | null>;
   /** __fput(): the last reference to an open file description went away (locks_remove_file). */
   fileRelease?(file: File): void;
 }
@@ -77,6 +87,12 @@ export class Kernel {
   readonly clock: Clock;
   sink: EventSink;
   readonly locks: Locks;
+  /** The kernel design and its knobs (allowLongtermPin, skipWaitWhenUnmapped, ...). */
+  policy: Policy;
+  /** Every GUP pin in force, and long-term pin counts per pfn. */
+  readonly pins = new Pins();
+  readonly verbs: Verbs;
+  private dioSeq = 0;
   /** The XState lease-lifecycle actors that mirror fs/locks (trace: lease.transition). */
   readonly lifecycles: LeaseLifecycles;
   fallocateModeCheck: FallocateModeCheck;
@@ -84,20 +100,26 @@ export class Kernel {
   private readonly vmaFile = new Map<Vma, File>();
   /** sigtimedwait sleepers, woken when a waited-for signal becomes pending. */
   private readonly sigwait = new Map<Task, ReadonlySet<number>>();
+  /** Sleepers waiting for a page's refcount to change (woken by pollCells). */
+  private readonly cellWatches = new Set<{ pfn: number; value: number; wq: WaitQueue }>();
   private readonly barriers = new Map<string, { members: Set<number>; arrivals: Map<number, number>; wq: WaitQueue }>();
 
   constructor(config: KernelConfig) {
     this.clock = config.clock ?? new ManualClock();
+    this.policy = config.policy ?? POLICIES.mainline;
     this.sink = config.sink ?? NULL_SINK;
     this.locks = new Locks(this);
     this.lifecycles = new LeaseLifecycles(this.clock, () => this.sink);
     this.locks.observer = this.lifecycles;
-    this.pmem = Pmem.create(config.pmemPages, config.idleRefcount === undefined ? {} : { idleRefcount: config.idleRefcount });
+    this.pmem = config.pmem ?? Pmem.create(config.pmemPages, config.idleRefcount === undefined ? {} : { idleRefcount: config.idleRefcount });
     this.sb = new SuperBlock(this.pmem, {
       ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
       preferRecentlyFreed: config.preferRecentlyFreed ?? false,
     });
     this.fallocateModeCheck = config.fallocateModeCheck ?? 'v4';
+    this.verbs = new Verbs(this, config.mrTable ?? new SharedArrayBuffer(MR_TABLE_BYTES));
+    // Unmapping a file range is also the MMU notifier that invalidates ODP MRs over it.
+    this.sb.onUnmap = (inode, first, last) => this.verbs.invalidate(inode, first, last);
     // break_lease() and locks_remove_file(): plain fcntl leases.
     this.hooks.breakLease = (task, inode, flags) => (this.locks.hasLeases(inode) ? this.locks.breakLease(task, inode, flags) : Promise.resolve(null));
     this.hooks.fileRelease = (file) => this.locks.removeFile(file);
@@ -128,6 +150,8 @@ export class Kernel {
    */
   exitTask(pid: number, status: number | string = 0): void {
     const task = this.task(pid);
+    this.verbs.releaseTask(pid); // the uverbs file closes: MRs deregistered, pins dropped
+    for (const set of this.pins.heldBy(pid)) unpinUserPages(this, set);
     for (const vma of [...task.mm.all()]) this.removeVma(task, vma);
     for (const [fd] of task.files.entries()) this.closeFd(task, fd);
     task.exited = true;
@@ -526,22 +550,78 @@ export class Kernel {
   // ---- truncate ---------------------------------------------------------------------------
 
   /**
-   * do_truncate → notify_change → ext4_setattr: EFBIG past s_maxbytes (inode_newsize_ok), then
-   * the filesystem's layout break, then the size change.
+   * do_truncate → notify_change → ext4_setattr / xfs_setattr_size: EFBIG past s_maxbytes
+   * (inode_newsize_ok), then, holding i_rwsem and the invalidate lock, the filesystem's layout
+   * break (which may wait for busy DAX pages, or fail), then the size change.
    */
   private async doTruncate(task: Task, inode: Inode, length: number): Promise<Errno | null> {
-    // notify_change() → try_break_deleg() → __break_lease(inode, O_WRONLY|O_NONBLOCK, FL_DELEG):
-    // a delegation breaker conflicts with no fcntl lease, but __break_lease runs
-    // time_out_leases() first, so even ftruncate(2) reaps expired leases (seen on Linux 6.18).
-    this.locks.timeOutLeases(inode);
     const big = newSizeOk(this.sb, length);
     if (big !== null) return big;
-    if (this.hooks.breakLayouts !== undefined) {
-      const e = await this.hooks.breakLayouts(task, inode, { kind: 'truncate', from: inode.size, to: length });
-      if (e !== null) return e;
+    const oldSize = inode.size;
+    const growing = length > oldSize;
+    const first = Math.ceil(Math.min(length, oldSize) / PAGE_SIZE);
+    return this.layoutChange(task, inode, { op: 'truncate', first, last: Number.MAX_SAFE_INTEGER }, growing, () => {
+      setSize(this.sb, inode, length);
+      return null;
+    });
+  }
+
+  /**
+   * Run a layout change under inode_lock + the invalidate lock, breaking layouts first when the
+   * policy says so. `apply` re-checks what the wait may have changed and does the change.
+   * Emits `layout.change` (the report's delayedOk: it waited, then succeeded).
+   */
+  private async layoutChange(task: Task, inode: Inode, range: LayoutChangeRange, growing: boolean, apply: () => Errno | null): Promise<Errno | null> {
+    await inode.iRwsem.downWrite(task);
+    await inode.invalidateLock.downWrite(task);
+    try {
+      let waited = false;
+      if (breaksFor(this, range, growing)) {
+        const b = await daxBreakLayouts(this, task, inode, range);
+        waited = b.waited;
+        if (b.errno !== null) {
+          this.emit({ kind: 'layout.change', t: this.clock.now(), pid: task.pid, ino: inode.ino, op: range.op, waited, errno: b.errno });
+          return b.errno;
+        }
+      }
+      const e = apply();
+      this.emit({ kind: 'layout.change', t: this.clock.now(), pid: task.pid, ino: inode.ino, op: range.op, waited, errno: e });
+      return e;
+    } finally {
+      inode.invalidateLock.upWrite();
+      inode.iRwsem.upWrite();
     }
-    setSize(this.sb, inode, length);
-    return null;
+  }
+
+  // ---- waiting for a page to go idle -----------------------------------------------------
+
+  /**
+   * Sleep until page `pfn`'s refcount is back to idle (___wait_var_event on page->_refcount,
+   * TASK_INTERRUPTIBLE). Return: null when idle, EINTR if a signal came first.
+   */
+  async waitPageIdle(task: Task, pfn: number): Promise<Errno | null> {
+    for (;;) {
+      const v = this.pmem.refcount(pfn);
+      if (v <= this.pmem.idleRefcount) return null;
+      const w = { pfn, value: v, wq: new WaitQueue() };
+      this.cellWatches.add(w);
+      const why = await sleepOn(this.clock, task, [w.wq], { deadlineNs: null, interruptible: true });
+      this.cellWatches.delete(w);
+      if (why === 'interrupted' || why === 'killed') return 'EINTR';
+    }
+  }
+
+  /** How many sleepers watch a page refcount (the runtime polls while there are any). */
+  get cellWatchers(): number {
+    return this.cellWatches.size;
+  }
+
+  /**
+   * Wake sleepers whose page refcount changed. Runtimes call this after each batch of work: a
+   * pin dropped by another thread (Atomics.sub on the shared struct page) is seen here.
+   */
+  pollCells(): void {
+    for (const w of [...this.cellWatches]) if (this.pmem.refcount(w.pfn) !== w.value) w.wq.wakeUp();
   }
 
   /**
@@ -600,17 +680,74 @@ export class Kernel {
     if (file === undefined) return err('EBADF');
     const bad = vfsFallocateCheck(this.sb, file, mode, offset, len, this.fallocateModeCheck);
     if (bad !== null) return err(bad);
-    const op = fallocatePrepare(this.sb, file.inode, mode, offset, len);
-    if (!op.ok) return op;
-    if (this.hooks.breakLayouts !== undefined) {
-      const e = await this.hooks.breakLayouts(task, file.inode, { kind: 'fallocate', op: op.value });
-      if (e !== null) return err(e);
-      // The wait may have let the file change (xfs drops its locks): check again.
-      const again = fallocatePrepare(this.sb, file.inode, mode, offset, len);
-      if (!again.ok) return again;
+    const inode = file.inode;
+    const first = fallocatePrepare(this.sb, inode, mode, offset, len);
+    if (!first.ok) return first;
+    const op = first.value;
+    const last = op.shiftsBlocks ? Number.MAX_SAFE_INTEGER : op.lastBlock;
+    let failed: Errno | null = null;
+    const e = await this.layoutChange(task, inode, { op: op.kind, first: op.firstBlock, last }, false, () => {
+      // The checks that need the inode lock (EOF, ENOSPC) run again under it: the wait may have
+      // let the file change.
+      const again = fallocatePrepare(this.sb, inode, mode, offset, len);
+      if (!again.ok) return (failed = again.errno);
+      fallocateApply(this.sb, inode, again.value);
+      return null;
+    });
+    return e === null && failed === null ? ok(0) : err(e ?? failed!);
+  }
+
+  // ---- RDMA registration and direct I/O ---------------------------------------------------
+
+  /** ibv_reg_mr over [addr, addr+length) of a DAX mapping (rdma/verbs.ts). */
+  async ibvRegMr(pid: number, addr: number, length: number): Promise<SysResult<number>> {
+    return this.verbs.regMr(this.task(pid), addr, length);
+  }
+
+  async ibvDeregMr(pid: number, key: number): Promise<SysResult<0>> {
+    return this.verbs.deregMr(this.task(pid), key);
+  }
+
+  /** The NIC asks for a page of an ODP MR. */
+  async nicFault(key: number, page: number, write: boolean): Promise<SysResult<number>> {
+    return this.verbs.odpFault(key, page, write);
+  }
+
+  /**
+   * A direct-I/O read from a (simulated) disk into a DAX-mapped buffer: pin the pages for the
+   * duration of the transfer (pin_user_pages, no FOLL_LONGTERM — a transient pin), let the disk's
+   * DMA run for `ns`, write the data into the pinned frames, unpin. The DMA lands wherever the
+   * frames are by then: the seed threads' 2018 case when a truncate or insert did not wait.
+   * Each page gets a stamp (mm/stamp.ts); a frame no longer owned by the intended file block is
+   * reported as a `dma.write` event for the checker.
+   */
+  async dioRead(pid: number, addr: number, length: number, ns: number): Promise<SysResult<number>> {
+    const task = this.task(pid);
+    if (!Number.isSafeInteger(length) || length <= 0 || addr % PAGE_SIZE !== 0) return err('EINVAL');
+    const npages = Math.ceil(length / PAGE_SIZE);
+    const pin = await pinUserPages(this, task, addr, npages, FOLL_WRITE);
+    if (!pin.ok) return pin;
+    const id = ++this.dioSeq;
+    const until = this.clock.now() + Math.max(0, ns);
+    // The I/O is in flight: nothing stops it, not even a fatal signal.
+    while (this.clock.now() < until) await sleepOn(this.clock, task, [], { deadlineNs: until, interruptible: false, killable: false });
+    pin.value.pages.forEach((p, i) => this.dmaWrite(pid, DIO_SOURCE_BASE + id, id * 4096 + i, p.pfn, p.ino, p.index));
+    unpinUserPages(this, pin.value);
+    return ok(npages * PAGE_SIZE);
+  }
+
+  /**
+   * One DMA write of a page by a device (the DIO disk; the NIC does the same on its own thread):
+   * stamp the frame, and report it when the frame no longer belongs to the block it was aimed at.
+   */
+  dmaWrite(writer: number, source: number, seq: number, pfn: number, ino: number, index: number): void {
+    const owner = this.pmem.owner(pfn);
+    const frame = this.pmem.frame(pfn);
+    writeStamp(frame, 0, { writer, source, ino, index, seq, offset: 0 });
+    frame.fill(0xd0 | (writer & 0x0f), STAMP_BYTES);
+    if (owner.ino !== ino || owner.index !== index) {
+      this.emit({ kind: 'dma.write', t: this.clock.now(), writer, source, pfn, intended: { ino, index }, owner: { ino: owner.ino, index: owner.index, generation: owner.generation }, op: 'write' });
     }
-    fallocateApply(this.sb, file.inode, op.value);
-    return ok(0);
   }
 
   // ---- mmap and user memory --------------------------------------------------------------
@@ -678,15 +815,30 @@ export class Kernel {
 
   private readonly faultFn: FaultFn = (vma, index, write) => this.fault(vma, index, write);
 
-  /** A CPU load from user memory (through the page tables; faults as needed). */
-  load(pid: number, addr: number, len: number): AccessResult<Uint8Array> {
-    const mm = this.task(pid).mm;
-    return loadUser(this.pmem, (a) => mm.find(a), addr, len, this.faultFn);
+  /**
+   * A CPU load from user memory (through the page tables; faults as needed). A fault takes the
+   * invalidate lock shared, so it waits while a layout change holds it.
+   */
+  async load(pid: number, addr: number, len: number): Promise<AccessResult<Uint8Array>> {
+    const task = this.task(pid);
+    const inode = this.vmaAt(pid, addr)?.file.inode;
+    if (inode !== undefined) await inode.invalidateLock.downRead(task);
+    try {
+      return loadUser(this.pmem, (a) => task.mm.find(a), addr, len, this.faultFn);
+    } finally {
+      inode?.invalidateLock.upRead(task);
+    }
   }
 
   /** A CPU store to user memory. */
-  store(pid: number, addr: number, data: Uint8Array): AccessResult<number> {
-    const mm = this.task(pid).mm;
-    return storeUser(this.pmem, (a) => mm.find(a), addr, data, this.faultFn);
+  async store(pid: number, addr: number, data: Uint8Array): Promise<AccessResult<number>> {
+    const task = this.task(pid);
+    const inode = this.vmaAt(pid, addr)?.file.inode;
+    if (inode !== undefined) await inode.invalidateLock.downRead(task);
+    try {
+      return storeUser(this.pmem, (a) => task.mm.find(a), addr, data, this.faultFn);
+    } finally {
+      inode?.invalidateLock.upRead(task);
+    }
   }
 }

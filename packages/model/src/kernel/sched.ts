@@ -15,6 +15,7 @@ interface Sleeper {
   readonly clock: Clock;
   readonly task: Task;
   readonly interruptible: boolean;
+  readonly killable: boolean;
   readonly queues: readonly WaitQueue[];
   timer: TimerHandle | null;
   resolve(r: WakeReason): void;
@@ -44,19 +45,21 @@ function finish(s: Sleeper, r: WakeReason): void {
 /**
  * Sleep on `queues` until woken, until `deadlineNs` (null: no deadline), or — if interruptible —
  * until a signal is pending. A task with a pending signal that would interrupt does not sleep at
- * all (signal_pending() is checked first). A fatal signal ends any sleep ('killed').
+ * all (signal_pending() is checked first). A fatal signal ends any sleep ('killed') unless it is
+ * not killable (TASK_UNINTERRUPTIBLE proper: I/O in flight).
  */
 export function sleepOn(
   clock: Clock,
   task: Task,
   queues: readonly WaitQueue[],
-  opts: { deadlineNs: number | null; interruptible: boolean },
+  opts: { deadlineNs: number | null; interruptible: boolean; killable?: boolean },
 ): Promise<WakeReason> {
-  if (task.dying !== null) return Promise.resolve('killed');
+  const killable = opts.killable ?? true;
+  if (killable && task.dying !== null) return Promise.resolve('killed');
   if (opts.interruptible && task.signals.interruptPending()) return Promise.resolve('interrupted');
   if (opts.deadlineNs !== null && clock.now() >= opts.deadlineNs) return Promise.resolve('timeout');
   return new Promise<WakeReason>((resolve) => {
-    const s: Sleeper = { clock, task, interruptible: opts.interruptible, queues, timer: null, resolve };
+    const s: Sleeper = { clock, task, interruptible: opts.interruptible, killable, queues, timer: null, resolve };
     for (const q of queues) q.sleepers.add(s);
     task.sleeper = s;
     if (opts.deadlineNs !== null) s.timer = clock.setTimer(opts.deadlineNs, () => finish(s, 'timeout'));
@@ -70,7 +73,7 @@ export function sleepOn(
 export function signalWakeUp(task: Task): void {
   const s = task.sleeper as Sleeper | null;
   if (s === null) return;
-  if (task.dying !== null) finish(s, 'killed');
+  if (task.dying !== null && s.killable) finish(s, 'killed');
   else if (s.interruptible && task.signals.interruptPending()) finish(s, 'interrupted');
 }
 

@@ -30,6 +30,10 @@ export type SyscallRequest =
   | { readonly op: 'nanosleep'; readonly ns: number }
   | { readonly op: 'kill'; readonly pid: number; readonly signo: number }
   | { readonly op: 'barrier'; readonly name: string; readonly arrived: boolean }
+  | { readonly op: 'ibv_reg_mr'; readonly addr: number; readonly length: number }
+  | { readonly op: 'ibv_dereg_mr'; readonly key: number }
+  | { readonly op: 'nic_fault'; readonly key: number; readonly page: number; readonly write: boolean }
+  | { readonly op: 'dio_read'; readonly addr: number; readonly length: number; readonly ns: number }
   | { readonly op: 'exit'; readonly code: number };
 
 export type SyscallOp = SyscallRequest['op'];
@@ -84,11 +88,11 @@ async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
     case 'munmap':
       return k.munmap(pid, r.addr, r.length);
     case 'load': {
-      const res = k.load(pid, r.addr, r.length);
+      const res = await k.load(pid, r.addr, r.length);
       return res.ok ? { ok: true, value: res.value.length, data: res.value } : { ok: false, errno: 'EFAULT', fault: res.sig };
     }
     case 'store': {
-      const res = k.store(pid, r.addr, r.data);
+      const res = await k.store(pid, r.addr, r.data);
       return res.ok ? { ok: true, value: 0 } : { ok: false, errno: 'EFAULT', fault: res.sig };
     }
     case 'sigaction':
@@ -105,6 +109,14 @@ async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
       return k.kill(pid, r.pid, r.signo);
     case 'barrier':
       return k.barrierWait(pid, r.name, r.arrived);
+    case 'ibv_reg_mr':
+      return k.ibvRegMr(pid, r.addr, r.length);
+    case 'ibv_dereg_mr':
+      return k.ibvDeregMr(pid, r.key);
+    case 'nic_fault':
+      return k.nicFault(r.key, r.page, r.write);
+    case 'dio_read':
+      return k.dioRead(pid, r.addr, r.length, r.ns);
     case 'exit':
       return { ok: true, value: r.code };
   }

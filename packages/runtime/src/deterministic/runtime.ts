@@ -9,14 +9,19 @@ import { ManualClock, syscall, type SyscallRequest, type SyscallResponse } from 
 import { type EventSink, type SimEvent, hashEvents } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
-import type { ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
+import { allocShared } from '../shared.js';
+import type { CellWaitResult, ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
 
 /** Let every pending microtask run (all progress on this thread is promise resolution). */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 interface Parked {
   readonly pid: number;
-  readonly resume: () => void;
+  readonly resume: (r: CellWaitResult) => void;
+  /** A waitCell: runnable once the cell changes or the deadline passes. */
+  readonly cell?: { readonly arr: Int32Array; readonly index: number; readonly value: number };
+  timedOut?: boolean;
+  timer?: number;
 }
 
 export interface DeterministicOptions {
@@ -45,18 +50,20 @@ export class DeterministicRuntime implements Runtime {
         if (keep) events.push(e);
       },
     };
-    const { kernel, pids } = buildKernel(spec, clock, sink);
+    const shared = allocShared(spec);
+    const { kernel, pids } = buildKernel(spec, clock, sink, shared);
     const sched = new Prng(spec.seed, 0);
     const parked: Parked[] = [];
     const schedule: number[] = [];
     const flagged = new Set<number>();
     kernel.notify.signalPending = (t) => flagged.add(t.pid);
 
-    const park = (pid: number): Promise<void> => new Promise<void>((resume) => parked.push({ pid, resume }));
+    const park = (pid: number): Promise<void> => new Promise<void>((resume) => parked.push({ pid, resume: () => resume() }));
+    const runnable = (p: Parked): boolean => p.cell === undefined || p.timedOut === true || Atomics.load(p.cell.arr, p.cell.index) !== p.cell.value;
     const outcomes = new Map<string, ProcessOutcome>();
     const partial = new Map<string, unknown>();
     const modules = await Promise.all(spec.processes.map((p) => this.load(p.program)));
-    let live = spec.processes.length;
+    let live = spec.processes.filter((p) => p.daemon !== true).length;
 
     spec.processes.forEach((p, i) => {
       const pid = pids[p.name]!;
@@ -71,6 +78,15 @@ export class DeterministicRuntime implements Runtime {
         schedPoint: () => park(pid),
         signalFlagged: () => flagged.has(pid),
         progress: (o) => partial.set(p.name, o),
+        index: i,
+        shared,
+        notifyCell: (arr, index) => void Atomics.notify(arr, index),
+        waitCell: (arr, index, value, timeoutNs) =>
+          new Promise<CellWaitResult>((resolve) => {
+            const w: Parked = { pid, resume: resolve, cell: { arr, index, value } };
+            if (timeoutNs !== null) w.timer = clock.setTimer(clock.now() + timeoutNs, () => (w.timedOut = true));
+            parked.push(w);
+          }),
         syscall: async (req: SyscallRequest): Promise<SyscallResponse> => {
           await park(pid);
           flagged.delete(pid);
@@ -81,7 +97,7 @@ export class DeterministicRuntime implements Runtime {
         const task = kernel.tasks.get(pid)!;
         if (!task.exited) kernel.exitTask(pid, 0);
         outcomes.set(p.name, { name: p.name, pid, exit: task.exitStatus, ...o });
-        live--;
+        if (p.daemon !== true) live--;
       };
       // Start each program at a scheduling point so the scheduler decides who goes first.
       void park(pid)
@@ -96,21 +112,25 @@ export class DeterministicRuntime implements Runtime {
     let detail: string | undefined;
     for (;;) {
       await settle();
+      kernel.pollCells();
       kernel.lifecycles.flush();
       if (abort?.aborted) {
         status = 'interrupted';
         break;
       }
-      if (parked.length > 0) {
-        // Choose among parked tasks in pid order: independent of the order they parked in.
-        parked.sort((a, b) => a.pid - b.pid);
-        const i = parked.length === 1 ? 0 : sched.below(parked.length);
+      if (live === 0) break;
+      const ready = parked.filter(runnable);
+      if (ready.length > 0) {
+        // Choose among runnable tasks in pid order: independent of the order they parked in.
+        ready.sort((a, b) => a.pid - b.pid);
+        const i = ready.length === 1 ? 0 : sched.below(ready.length);
         schedule.push(i);
-        const [next] = parked.splice(i, 1);
-        next!.resume();
+        const next = ready[i]!;
+        parked.splice(parked.indexOf(next), 1);
+        if (next.timer !== undefined) clock.clearTimer(next.timer);
+        next.resume(next.cell === undefined ? 'ok' : next.timedOut === true && Atomics.load(next.cell.arr, next.cell.index) === next.cell.value ? 'timed-out' : 'ok');
         continue;
       }
-      if (live === 0) break;
       const due = clock.nextDeadline();
       if (due !== null && due <= spec.timeLimitNs) {
         clock.advanceTo(Math.max(due, clock.now()));

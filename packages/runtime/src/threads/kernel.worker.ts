@@ -9,13 +9,14 @@ import { expose } from 'comlink';
 import { syscall, type SyscallRequest } from '@leasebreak/model';
 import { type SimEvent, hashEvents } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
-import type { RunSpec } from '../types.js';
+import type { RunSpec, SharedRegions } from '../types.js';
 import { BUSY, CTL_DOORBELL, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import { RealClock } from './realclock.js';
 
 export interface KernelWorkerData {
   readonly spec: RunSpec;
+  readonly shared: SharedRegions;
   readonly control: SharedArrayBuffer;
   readonly channels: readonly SharedArrayBuffer[];
   readonly originNs: string;
@@ -38,12 +39,17 @@ const keep = data.spec.keepEvents ?? true;
 let built: ReturnType<typeof buildKernel> | null = null;
 let setupError: string | null = null;
 try {
-  built = buildKernel(data.spec, clock, {
-    emit(e) {
-      eventCount++;
-      if (keep) events.push(e);
+  built = buildKernel(
+    data.spec,
+    clock,
+    {
+      emit(e) {
+        eventCount++;
+        if (keep) events.push(e);
+      },
     },
-  });
+    data.shared,
+  );
 } catch (e) {
   setupError = e instanceof Error ? e.message : String(e);
 }
@@ -117,6 +123,7 @@ async function loop(): Promise<void> {
     const seen = Atomics.load(ctl, CTL_DOORBELL);
     const started = built !== null ? serve() : [];
     const fired = clock.runDue();
+    built?.kernel.pollCells();
     // Answer quickly: syscalls that complete without waiting settle within microtasks; give the
     // event loop a turn (Comlink control calls, long waits) only when something else is pending.
     if (started.length > 0 && fired === 0) await Promise.race([Promise.all(started), settle()]);
@@ -131,7 +138,9 @@ async function loop(): Promise<void> {
       continue;
     }
     const next = clock.nextDeadline();
-    const timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
+    let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
+    // A page refcount can drop on another thread (Atomics.sub): look again within 1 ms.
+    if ((built?.kernel.cellWatchers ?? 0) > 0) timeoutMs = Math.min(timeoutMs, 1);
     if (timeoutMs > 0) Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs);
   }
 }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
 import { Prng } from '../prng.js';
-import type { ProcessContext, ProgramModule } from '../types.js';
+import type { ProcessContext, ProgramModule, SharedRegions } from '../types.js';
 import { CTL_DOORBELL, CTL_SIGWORD_BASE, CH_STATE, Channel, IDLE, REQ, RESP } from './channel.js';
 
 export interface ProcessWorkerData {
@@ -19,6 +19,7 @@ export interface ProcessWorkerData {
   readonly control: SharedArrayBuffer;
   readonly channel: SharedArrayBuffer;
   readonly originNs: string;
+  readonly shared: SharedRegions;
 }
 
 const d = workerData as ProcessWorkerData;
@@ -52,6 +53,10 @@ const ctx: ProcessContext = {
   schedPoint: () => Promise.resolve(),
   signalFlagged: () => Atomics.load(ctl, sigword) !== 0,
   progress: (partial) => parentPort!.postMessage({ type: 'progress', output: partial }),
+  index: d.index,
+  shared: d.shared,
+  waitCell: (arr, index, value, timeoutNs) => Promise.resolve(Atomics.wait(arr, index, value, timeoutNs === null ? Infinity : timeoutNs / 1e6)),
+  notifyCell: (arr, index) => void Atomics.notify(arr, index),
 };
 
 try {

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type Remote, releaseProxy, wrap } from 'comlink';
+import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
 import { CTL_DOORBELL, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
@@ -33,7 +34,8 @@ export class ThreadsRuntime implements Runtime {
     const control = newControl(spec.processes.length);
     const ctl = new Int32Array(control);
     const channels = spec.processes.map(() => newChannel());
-    const kdata: KernelWorkerData = { spec, control, channels, originNs: origin.toString() };
+    const shared = allocShared(spec);
+    const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString() };
     const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata });
     const kernelFailed = new Promise<never>((_, reject) => kworker.once('error', reject));
     const api: Remote<KernelApi> = wrap<KernelApi>(nodeEndpoint(kworker));
@@ -52,18 +54,18 @@ export class ThreadsRuntime implements Runtime {
       const pids = ready.pids;
       const outcomes = new Map<string, Omit<ProcessOutcome, 'exit'>>();
       const partial = new Map<string, unknown>();
-      let remaining = spec.processes.length;
+      let remaining = spec.processes.filter((p) => p.daemon !== true).length;
       let allDone!: () => void;
       const done = new Promise<void>((r) => (allDone = r));
       if (remaining === 0) allDone();
       spec.processes.forEach((p, index) => {
-        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString() };
+        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared };
         const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
         workers.push(w);
         const finish = (o: Omit<ProcessOutcome, 'exit'>): void => {
           if (outcomes.has(p.name)) return;
           outcomes.set(p.name, o);
-          if (--remaining === 0) allDone();
+          if (p.daemon !== true && --remaining === 0) allDone();
         };
         w.on('message', (m: { type: string; output?: unknown; error?: string }) => {
           if (m.type === 'progress') partial.set(p.name, m.output);
@@ -87,6 +89,13 @@ export class ThreadsRuntime implements Runtime {
         status = 'hang';
         detail = `time limit of ${spec.timeLimitNs / 1e6} ms reached with ${remaining} process(es) still running`;
       } else if (why === 'abort') status = 'interrupted';
+      // Daemons (the NIC) stop where they stand; their output is their last progress report.
+      spec.processes.forEach((p, i) => {
+        if (p.daemon === true && !outcomes.has(p.name)) {
+          outcomes.set(p.name, { name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null });
+          void workers[i]!.terminate();
+        }
+      });
       const collected = await control_(api.collect());
       const processes = spec.processes.map((p): ProcessOutcome => {
         const pid = pids[p.name]!;

@@ -171,7 +171,10 @@ export class ScriptRunner {
       ret = r.errno === null ? r.ret : -1;
       errno = r.errno;
     };
-    const args: Record<string, unknown> = { ...(step.arg === undefined ? {} : { arg: step.arg }), ...flatArgs(step.args) };
+    // The first argument is `arg`, except for fcntl, whose own named `arg` (the lease type or
+    // signal) would overwrite it: there the fd is recorded as `fd`.
+    const first = step.arg === undefined ? {} : flatArgs({ [step.op === 'fcntl' ? 'fd' : 'arg']: step.arg });
+    const args: Record<string, unknown> = { ...first, ...flatArgs(step.args) };
     switch (step.op) {
       case 'open':
         done(await this.sys({ op: 'open', path: step.arg, flags: step.args.flags.value }));

@@ -92,6 +92,8 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
   const breakNs = knobs.leaseBreakTimeNs > 0 && knobs.leaseBreakTimeNs <= 60e9 ? knobs.leaseBreakTimeNs : 0;
   const spec: RunSpec = {
     kernel: {
+      policy: policyName,
+      knobs,
       pmemPages,
       idleRefcount: knobs.idleRefcount,
       preferRecentlyFreed: true,

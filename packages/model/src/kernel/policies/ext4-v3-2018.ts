@@ -1,4 +1,4 @@
-import { LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
+import { BREAK_EXT4_V3, EXT4_419_BEHAVIOUR, LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
 
 /** Ross Zwisler's v3 ext4 patch (July 2018): wait for busy DAX pages on truncate, punch, collapse, zero — but not on insert range. */
 export const ext4_v3_2018: Policy = {
@@ -7,5 +7,6 @@ export const ext4_v3_2018: Policy = {
     "Ross Zwisler's v3 ext4 patch (July 2018): wait for busy DAX pages on truncate, punch, collapse, zero — but not on insert range.",
   knobs: { ...LINUX_DEFAULT_KNOBS },
   layoutLeasesFcntl: false,
+  ...EXT4_419_BEHAVIOUR, breakLayoutsOn: BREAK_EXT4_V3,
   fallocateModeCheck: 'v4',
 };

@@ -1,4 +1,4 @@
-import { LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
+import { EXT4_419_BEHAVIOUR, LINUX_DEFAULT_KNOBS, type Policy } from './defaults.js';
 
 /** Jan Kara's variant (2019): the layout lease cannot be dropped while pins exist; close with pins kills the process. */
 export const janKeepLease: Policy = {
@@ -7,5 +7,6 @@ export const janKeepLease: Policy = {
     "Jan Kara's variant (2019): the layout lease cannot be dropped while pins exist; close with pins kills the process.",
   knobs: { ...LINUX_DEFAULT_KNOBS },
   layoutLeasesFcntl: true,
+  ...EXT4_419_BEHAVIOUR, longtermPin: 'needs-layout-lease', pinnedBusy: 'ETXTBSY', layoutLeaseBreak: 'before-wait', keepLeaseWhilePinned: true,
   fallocateModeCheck: 'v4',
 };

@@ -1,0 +1,192 @@
+/**
+ * The `leasebreak run` contract (architecture §7–§9): bad input exits 2 naming the file, the key
+ * path and the allowed keys; a failed expectation exits 1 with status "failed"; --out writes the
+ * same report as --json; the report has every key of §8; deterministic runs replay exactly.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson } from './cli.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leasebreak-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function scenario(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** A small scenario with a lease break, a handler-less wait, signals and a barrier. */
+const GOOD = 'leases/write-open-breaks-read-lease.yaml';
+
+/** Every key path of a JSON value: objects by key, arrays through their elements (`[]`). */
+function keyPaths(v: unknown, at = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) {
+    for (const x of v) keyPaths(x, `${at}[]`, out);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const p = at === '' ? k : `${at}.${k}`;
+      out.add(p);
+      keyPaths(x, p, out);
+    }
+  }
+  return out;
+}
+
+describe('leasebreak run: bad input (exit 2)', () => {
+  it('an unknown step key names the file, the key path and the allowed keys', async () => {
+    const file = await scenario(
+      'unknown-step-key.yaml',
+      ['name: unknown-step-key', 'files:', '  - { path: /pmem/a, size: 4KiB }', 'processes:', '  - name: p', '    steps:', '      - { open: /pmem/a, flagz: O_RDONLY, as: fd }', ''].join('\n'),
+    );
+    const r = await cli(['run', file, '--mode', 'deterministic']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown-step-key.yaml');
+    expect(r.stderr).toContain('processes[0].steps[0]');
+    expect(r.stderr).toContain('"flagz"');
+    expect(r.stderr).toMatch(/allowed: flags, as, expect/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown nested key (kernel.*) names its path and every allowed knob', async () => {
+    const file = await scenario(
+      'unknown-kernel-key.yaml',
+      ['name: unknown-kernel-key', 'kernel: { leaseBreakTme: 200ms }', 'processes:', '  - name: p', '    steps:', '      - { sleep: 1ms }', ''].join('\n'),
+    );
+    const r = await cli(['run', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown-kernel-key.yaml');
+    expect(r.stderr).toContain('kernel');
+    expect(r.stderr).toContain('"leaseBreakTme"');
+    for (const k of ['pmem', 'blockSize', 'leaseBreakTime', 'leasesEnable', 'allowLongtermPin', 'idleRefcount', 'skipWaitWhenUnmapped', 'hungTaskTimeout']) {
+      expect(r.stderr).toContain(k);
+    }
+  });
+
+  it('an unknown top-level key lists the scenario keys', async () => {
+    const file = await scenario('unknown-top-key.yaml', ['name: unknown-top-key', 'kernal: {}', 'processes:', '  - name: p', '    steps:', '      - { sleep: 1ms }', ''].join('\n'));
+    const r = await cli(['run', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown-top-key.yaml');
+    expect(r.stderr).toContain('"kernal"');
+    expect(r.stderr).toMatch(/allowed: name, description, policy, kernel, files, processes, duration, seed, runs, mode, expect/);
+  });
+
+  it('--mode bogus', async () => {
+    const r = await cli(['run', GOOD, '--mode', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--mode');
+    expect(r.stderr).toContain('bogus');
+  });
+});
+
+describe('leasebreak run: a failed expectation (exit 1)', () => {
+  it('reports status "failed" and says which expectation did not hold', async () => {
+    // Linux answers EAGAIN here (the caller's own fd is writable): expecting 0 must fail.
+    const file = await scenario(
+      'wrong-expectation.yaml',
+      [
+        'name: wrong-expectation',
+        'files:',
+        '  - { path: /pmem/a, size: 4KiB }',
+        'processes:',
+        '  - name: p',
+        '    steps:',
+        '      - { open: /pmem/a, flags: O_RDWR, as: fd }',
+        '      - { fcntl: fd, cmd: F_SETLEASE, arg: F_RDLCK, expect: 0 }',
+        '',
+      ].join('\n'),
+    );
+    const r = await cliJson<{ status: string; expectations: { what: string; ok: boolean; detail: string }[] }>(['run', file, '--mode', 'deterministic']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.json.status).toBe('failed');
+    const bad = r.json.expectations.filter((e) => !e.ok);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.detail).toContain('EAGAIN');
+  });
+});
+
+describe('leasebreak run: the report', () => {
+  it('--out DIR writes DIR/report.json with the same report as --json', async () => {
+    const out = join(dir, 'out');
+    const written = await cli(['run', GOOD, '--mode', 'deterministic', '--seed', '7', '--out', out]);
+    expect(written.code, written.stderr).toBe(0);
+    const file = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Record<string, unknown>;
+    const printed = await cliJson<Record<string, unknown>>(['run', GOOD, '--mode', 'deterministic', '--seed', '7']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect([...keyPaths(file)].sort()).toEqual([...keyPaths(printed.json)].sort());
+    expect(Object.keys(file)).toEqual(Object.keys(printed.json));
+    // deterministic: the very same run
+    expect(file).toEqual(printed.json);
+
+    // --out together with --json: the file is what was printed
+    const out2 = join(dir, 'out2');
+    const both = await cliJson<Record<string, unknown>>(['run', GOOD, '--mode', 'threads', '--out', out2]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(out2, 'report.json'), 'utf8'))).toEqual(both.json);
+  });
+
+  it('has every key of architecture §8', async () => {
+    const r = await cliJson<Record<string, unknown>>(['run', GOOD, '--mode', 'deterministic']);
+    expect(r.code, r.stderr).toBe(0);
+    const keys = keyPaths(r.json);
+    const required = [
+      'scenario',
+      'policy',
+      'mode',
+      'seed',
+      'status',
+      'durationMs',
+      'outcomes',
+      ...['corruption', 'dataLeak', 'staleOffset', 'lostWrite', 'hang', 'delayedOk', 'informedFailure'].map((k) => `outcomes.${k}`),
+      ...['EPERM', 'ETXTBSY', 'EOPNOTSUPP', 'EINTR'].map((k) => `outcomes.informedFailure.${k}`),
+      'violations',
+      'leaseBreaks',
+      'leaseBreaks.count',
+      'leaseBreaks.timedOut',
+      'leaseBreaks.latencyUs',
+      ...['p50', 'p90', 'p99', 'p999', 'max'].map((k) => `leaseBreaks.latencyUs.${k}`),
+      'leaseBreaks.phasesUs',
+      ...['notify', 'holder', 'wake'].map((k) => `leaseBreaks.phasesUs.${k}`),
+      'processes',
+      ...['name', 'pid', 'exit', 'steps', 'signals'].map((k) => `processes[].${k}`),
+      ...['index', 'op', 'args', 'ret', 'errno', 'startUs', 'endUs'].map((k) => `processes[].steps[].${k}`),
+      ...['signo', 'atUs', 'fd'].map((k) => `processes[].signals[].${k}`),
+      'expectations',
+      ...['what', 'ok', 'detail'].map((k) => `expectations[].${k}`),
+      'pins',
+      'pins.leaked',
+      'replay',
+      'replay.seed',
+      'replay.schedule',
+    ];
+    const missing = required.filter((k) => !keys.has(k));
+    expect(missing).toEqual([]);
+    const rep = r.json as { status: string; mode: string; seed: number; violations: unknown; replay: { seed: number; schedule: unknown } };
+    expect(['passed', 'failed', 'error', 'interrupted']).toContain(rep.status);
+    expect(rep.mode).toBe('deterministic');
+    expect(Array.isArray(rep.violations)).toBe(true);
+    expect(rep.replay.seed).toBe(rep.seed);
+    expect(Array.isArray(rep.replay.schedule)).toBe(true);
+  });
+
+  it('deterministic mode: the same seed gives the same events.hash', async () => {
+    const run = () => cliJson<{ events: { hash: string; count: number }; replay: { schedule: number[] } }>(['run', GOOD, '--mode', 'deterministic', '--seed', '5']);
+    const a = await run();
+    const b = await run();
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.json.events.hash).toMatch(/\S/);
+    expect(a.json.events.count).toBeGreaterThan(0);
+    expect(b.json.events.hash).toBe(a.json.events.hash);
+    expect(b.json.replay.schedule).toEqual(a.json.replay.schedule);
+  });
+});

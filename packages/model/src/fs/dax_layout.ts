@@ -97,7 +97,7 @@ export async function daxBreakLayouts(k: Kernel, task: Task, inode: Inode, range
     waited = true;
     k.emit({ kind: 'dax.busy', t: k.clock.now(), pid: task.pid, ino: inode.ino, pfn, fn, action: 'wait' });
     inode.invalidateLock.upWrite();
-    const r = await k.waitPageIdle(task, pfn);
+    const r = await k.waitPageIdle(task, pfn, inode.ino);
     await inode.invalidateLock.downWrite(task);
     k.emit({ kind: 'dax.busy.done', t: k.clock.now(), pid: task.pid, ino: inode.ino, pfn, result: r === null ? 'idle' : r });
     if (r !== null) return { errno: r, waited };

@@ -338,7 +338,10 @@ export class Locks {
       }
       this.k.emit({ kind: 'lease.break.wait', t: this.now(), ino: inode.ino, breaker: task.pid, until });
       lastUntil = until;
+      const owners = ctx.leases.filter((fl) => this.conflicts(fl, breakerType, layout)).map((fl) => fl.file.ownerPid);
+      task.blockedOn = { kind: 'lease', ino: inode.ino, owners };
       const why = await sleepOn(this.k.clock, task, [ctx.blocked], { deadlineNs: until, interruptible: true });
+      task.blockedOn = null;
       if (why === 'interrupted' || why === 'killed') return done('EINTR', 'EINTR');
       if (why === 'timeout') this.timeOutLeases(inode);
     }

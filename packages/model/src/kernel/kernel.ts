@@ -25,6 +25,7 @@ import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_TRUNC, O_WRONLY, PR
 import { WaitQueue, signalWakeUp, sleepOn, wakeTask } from './sched.js';
 import { NSIG, type SigInfo, signame } from './signal.js';
 import { Task } from './task.js';
+import type { HangReport } from './hung_task.js';
 import { POLICIES, type Policy } from './policy.js';
 import { FOLL_WRITE, Pins, pinUserPages, unpinUserPages } from '../mm/gup.js';
 import { Verbs } from '../rdma/verbs.js';
@@ -57,6 +58,8 @@ export interface KernelConfig {
 export interface KernelNotify {
   /** A signal became pending, or the task is dying: bring it into the kernel soon. */
   signalPending?(task: Task): void;
+  /** The hung-task watchdog fired: end the run. */
+  hung?(report: HangReport): void;
 }
 
 /** Why a layout is about to change, for the layout-break hook. */
@@ -92,6 +95,8 @@ export class Kernel {
   /** Every GUP pin in force, and long-term pin counts per pfn. */
   readonly pins = new Pins();
   readonly verbs: Verbs;
+  /** Set by the hung-task watchdog: the first hang of the run. */
+  hung: HangReport | null = null;
   private dioSeq = 0;
   /** The XState lease-lifecycle actors that mirror fs/locks (trace: lease.transition). */
   readonly lifecycles: LeaseLifecycles;
@@ -111,6 +116,9 @@ export class Kernel {
     this.locks = new Locks(this);
     this.lifecycles = new LeaseLifecycles(this.clock, () => this.sink);
     this.locks.observer = this.lifecycles;
+    this.locks.layoutLeasesFcntl = this.policy.layoutLeasesFcntl;
+    this.locks.leaseBreakTimeNs = this.policy.knobs.leaseBreakTimeNs;
+    this.locks.leasesEnable = this.policy.knobs.leasesEnable;
     this.pmem = config.pmem ?? Pmem.create(config.pmemPages, config.idleRefcount === undefined ? {} : { idleRefcount: config.idleRefcount });
     this.sb = new SuperBlock(this.pmem, {
       ...(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes }),
@@ -555,6 +563,10 @@ export class Kernel {
    * break (which may wait for busy DAX pages, or fail), then the size change.
    */
   private async doTruncate(task: Task, inode: Inode, length: number): Promise<Errno | null> {
+    // notify_change() → try_break_deleg() → __break_lease(inode, O_WRONLY|O_NONBLOCK, FL_DELEG):
+    // a delegation breaker conflicts with no fcntl lease, but __break_lease runs
+    // time_out_leases() first, so even ftruncate(2) reaps expired leases (seen on Linux 6.18).
+    this.locks.timeOutLeases(inode);
     const big = newSizeOk(this.sb, length);
     if (big !== null) return big;
     const oldSize = inode.size;
@@ -599,13 +611,15 @@ export class Kernel {
    * Sleep until page `pfn`'s refcount is back to idle (___wait_var_event on page->_refcount,
    * TASK_INTERRUPTIBLE). Return: null when idle, EINTR if a signal came first.
    */
-  async waitPageIdle(task: Task, pfn: number): Promise<Errno | null> {
+  async waitPageIdle(task: Task, pfn: number, ino = 0): Promise<Errno | null> {
     for (;;) {
       const v = this.pmem.refcount(pfn);
       if (v <= this.pmem.idleRefcount) return null;
       const w = { pfn, value: v, wq: new WaitQueue() };
       this.cellWatches.add(w);
+      task.blockedOn = { kind: 'page', pfn, ino };
       const why = await sleepOn(this.clock, task, [w.wq], { deadlineNs: null, interruptible: true });
+      task.blockedOn = null;
       this.cellWatches.delete(w);
       if (why === 'interrupted' || why === 'killed') return 'EINTR';
     }

@@ -41,7 +41,9 @@ export class RwSem {
       this.writer = task;
       return;
     }
+    task.blockedOn = { kind: 'rwsem', sem: this };
     await new Promise<void>((resolve) => this.waiters.push({ task, write: true, resolve }));
+    task.blockedOn = null;
   }
 
   async downRead(task: Task): Promise<void> {
@@ -49,7 +51,9 @@ export class RwSem {
       this.readers.set(task, (this.readers.get(task) ?? 0) + 1);
       return;
     }
+    task.blockedOn = { kind: 'rwsem', sem: this };
     await new Promise<void>((resolve) => this.waiters.push({ task, write: false, resolve }));
+    task.blockedOn = null;
   }
 
   upWrite(): void {

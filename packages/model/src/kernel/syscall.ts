@@ -7,6 +7,7 @@
 import type { Errno, SysResult } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { SIGBUS, SIGSEGV, type SigInfo, signame } from './signal.js';
+import { watchSyscall } from './hung_task.js';
 
 export type SyscallRequest =
   | { readonly op: 'null' }
@@ -125,8 +126,13 @@ async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
 /** Run one syscall for `pid`, start to finish, including the return to user space. */
 export async function syscall(k: Kernel, pid: number, req: SyscallRequest): Promise<SyscallResponse> {
   const trace = req.op !== 'null';
+  const task = k.task(pid);
   if (trace) k.emit({ kind: 'syscall.enter', t: k.clock.now(), pid, op: req.op, args: traceArgs(req) });
+  task.inSyscall = { op: req.op, since: k.clock.now() };
+  const disarm = watchSyscall(k, task, req.op);
   const out = await call(k, pid, req);
+  disarm();
+  task.inSyscall = null;
   if (trace) k.emit({ kind: 'syscall.exit', t: k.clock.now(), pid, op: req.op, ret: out.ok ? out.value : -1, errno: out.ok ? null : out.errno });
   if (req.op === 'exit') {
     k.exitTask(pid, req.code);

@@ -16,6 +16,10 @@ export class Task {
   readonly signals = new SignalState();
   /** The sleep this task is blocked in (kernel/sched.ts), if any. */
   sleeper: unknown = null;
+  /** The syscall the task is in, if any (for the watchdog and reports). */
+  inSyscall: { readonly op: string; readonly since: number } | null = null;
+  /** What it sleeps on inside the kernel (kernel/hung_task.ts BlockedOn), if anything. */
+  blockedOn: unknown = null;
   /** Set once a fatal signal has been generated: the signal's name. The task exits when it next runs. */
   dying: string | null = null;
   exited = false;

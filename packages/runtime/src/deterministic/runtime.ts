@@ -114,6 +114,11 @@ export class DeterministicRuntime implements Runtime {
       await settle();
       kernel.pollCells();
       kernel.lifecycles.flush();
+      if (kernel.hung !== null) {
+        status = 'hang';
+        detail = `hung task: ${kernel.hung.chain.join(' → ')}`;
+        break;
+      }
       if (abort?.aborted) {
         status = 'interrupted';
         break;

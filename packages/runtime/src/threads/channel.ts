@@ -20,6 +20,8 @@ export const RESP = 3;
 /** Control words shared by everyone: the kernel doorbell, a stop flag, then one signal word per process. */
 export const CTL_DOORBELL = 0;
 export const CTL_STOP = 1;
+/** Set by the kernel thread when the hung-task watchdog fires. */
+export const CTL_HANG = 2;
 export const CTL_SIGWORD_BASE = 8;
 
 export function newChannel(): SharedArrayBuffer {

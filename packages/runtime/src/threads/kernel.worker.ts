@@ -10,7 +10,7 @@ import { syscall, type SyscallRequest } from '@leasebreak/model';
 import { type SimEvent, hashEvents } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import type { RunSpec, SharedRegions } from '../types.js';
-import { BUSY, CTL_DOORBELL, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
+import { BUSY, CTL_DOORBELL, CTL_HANG, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import { RealClock } from './realclock.js';
 
@@ -28,6 +28,7 @@ export interface KernelCollect {
   readonly eventCount: number;
   readonly exits: Record<number, number | string | null>;
   readonly nowNs: number;
+  readonly hang: string | null;
 }
 
 const data = workerData as KernelWorkerData;
@@ -64,6 +65,10 @@ if (built !== null) {
     Atomics.store(ctl, CTL_SIGWORD_BASE + i, 1);
     Atomics.notify(ctl, CTL_SIGWORD_BASE + i);
   };
+  built.kernel.notify.hung = () => {
+    Atomics.store(ctl, CTL_HANG, 1);
+    Atomics.notify(ctl, CTL_HANG);
+  };
 }
 
 const api = {
@@ -77,7 +82,7 @@ const api = {
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
     // Hash at the end, not per event: hashing is not free and must stay off the syscall path.
-    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now() };
+    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now(), hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);

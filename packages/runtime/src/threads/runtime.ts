@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
-import { CTL_DOORBELL, CTL_STOP, newChannel, newControl } from './channel.js';
+import { CTL_DOORBELL, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
 import type { ProcessWorkerData } from './process.worker.js';
@@ -83,7 +83,9 @@ export class ThreadsRuntime implements Runtime {
         if (abort?.aborted) r('abort');
         abort?.addEventListener('abort', () => r('abort'), { once: true });
       });
-      const why = await Promise.race([done.then(() => 'done' as const), timedOut, aborted, kernelFailed]);
+      const w = Atomics.waitAsync(ctl, CTL_HANG, 0);
+      const hung = w.async ? w.value.then(() => 'hang' as const) : Promise.resolve('hang' as const);
+      const why = await Promise.race([done.then(() => 'done' as const), timedOut, aborted, hung, kernelFailed]);
       clearTimeout(timer);
       if (why === 'timeout') {
         status = 'hang';
@@ -102,6 +104,10 @@ export class ThreadsRuntime implements Runtime {
         const o = outcomes.get(p.name) ?? { name: p.name, pid, output: partial.get(p.name) ?? null };
         return { ...o, exit: collected.exits[pid] ?? null };
       });
+      if (status === 'hang' && collected.hang !== null) detail = collected.hang;
+      // Wake the main thread's pending waitAsync so nothing keeps the process alive.
+      Atomics.store(ctl, CTL_HANG, 1);
+      Atomics.notify(ctl, CTL_HANG);
       return { mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events: collected.events, eventHash: collected.eventHash, eventCount: collected.eventCount };
     } finally {
       Atomics.store(ctl, CTL_STOP, 1);

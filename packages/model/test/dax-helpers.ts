@@ -1,0 +1,2 @@
+export * from '../src/index.js';
+export { MemorySink as MemorySinkForTest } from '@leasebreak/trace';

@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { isSimError } from '@leasebreak/model';
 import { formatDemo, runDemo } from './demo.js';
 import { EXIT, type RunFlags, UsageError, listScenarios, runCommand } from './run.js';
+import { RACE_SCENARIOS, matrixCommand } from './matrix.js';
+import { BUILTIN_DESCRIPTIONS } from '@leasebreak/workloads';
 
 async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
@@ -51,14 +53,36 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('matrix')
+    .description('run every built-in race scenario under every kernel policy and print the outcome table')
+    .option('--json', 'print the cells and every report as JSON')
+    .option('--out <dir>', 'write report.json into DIR')
+    .option('--policy <p,...>', 'policies (default: all)')
+    .option('--scenarios <s,...>', 'race scenarios (default: all built-in)')
+    .option('--seed <n>', 'first seed')
+    .option('--runs <n>', 'seeds per cell')
+    .option('--mode <mode>', 'threads or deterministic')
+    .option('--duration <d>', 'how long each run\'s stress programs run')
+    .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
+    .action(async (opts: RunFlags & { scenarios?: string }) => {
+      code = await matrixCommand(opts);
+    });
+
+  program
     .command('start')
-    .description('what `npm start` runs: the race matrix once it exists; until then the model demo')
+    .description('what `npm start` runs: the race matrix (short runs), report in out/')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      process.stderr.write('leasebreak: the race matrix is not built yet; running the kernel-model demo instead\n');
-      const r = await runDemo();
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatDemo(r) + '\n');
-      code = r.fsck.length === 0 ? EXIT.OK : EXIT.SIM_BUG;
+      if (!RACE_SCENARIOS.some((n) => Object.hasOwn(BUILTIN_DESCRIPTIONS, n))) {
+        process.stderr.write('leasebreak: no race scenario is built in yet; running the kernel-model demo instead\n');
+        const r = await runDemo();
+        process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatDemo(r) + '\n');
+        code = r.fsck.length === 0 ? EXIT.OK : EXIT.SIM_BUG;
+        return;
+      }
+      process.stderr.write('leasebreak: the race matrix — every built-in race × every kernel policy (short runs; `leasebreak matrix --help` for more)\n');
+      code = await matrixCommand({ ...(opts.json === true ? { json: true } : {}), out: 'out', duration: '300ms', runs: '1' });
+      if (code === EXIT.OK) process.stderr.write('leasebreak: full reports in out/report.json\n');
     });
 
   try {

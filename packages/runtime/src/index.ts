@@ -7,6 +7,10 @@ export type { DeterministicOptions } from './deterministic/runtime.js';
 export { ThreadsRuntime, distUrl } from './threads/runtime.js';
 export { Prng } from './prng.js';
 export { buildKernel } from './setup.js';
+export { auditKernel } from './collect.js';
+export type { FileDump, KernelAudit } from './collect.js';
+export { QP_REGION_BYTES, NIC_REGION_BYTES } from './types.js';
+export type { SharedRegions, CellWaitResult } from './types.js';
 export type {
   FileSpec,
   KernelSpec,

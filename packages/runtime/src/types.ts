@@ -5,6 +5,7 @@
  */
 import type { KernelKnobValues, PmemBuffers, PolicyName, SyscallRequest, SyscallResponse } from '@leasebreak/model';
 import type { SimEvent } from '@leasebreak/trace';
+import type { KernelAudit } from './collect.js';
 
 export type RuntimeMode = 'threads' | 'deterministic';
 
@@ -121,6 +122,9 @@ export interface ProcessOutcome {
 }
 
 export interface RunResult {
+  /** The kernel's state at the end (file layouts, pins held, fsck) and the device, for the checker. */
+  readonly audit: KernelAudit;
+  readonly pmem: PmemBuffers;
   readonly mode: RuntimeMode;
   readonly seed: number;
   readonly status: 'ok' | 'hang' | 'error' | 'interrupted';

@@ -10,6 +10,7 @@ import { type EventSink, type SimEvent, hashEvents } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
 import { allocShared } from '../shared.js';
+import { auditKernel } from '../collect.js';
 import type { CellWaitResult, ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
 
 /** Let every pending microtask run (all progress on this thread is promise resolution). */
@@ -149,6 +150,6 @@ export class DeterministicRuntime implements Runtime {
     kernel.lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
-    return { mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount };
+    return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount };
   }
 }

@@ -9,6 +9,7 @@ import { expose } from 'comlink';
 import { syscall, type SyscallRequest } from '@leasebreak/model';
 import { type SimEvent, hashEvents } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
+import { type KernelAudit, auditKernel } from '../collect.js';
 import type { RunSpec, SharedRegions } from '../types.js';
 import { BUSY, CTL_DOORBELL, CTL_HANG, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
@@ -29,6 +30,7 @@ export interface KernelCollect {
   readonly exits: Record<number, number | string | null>;
   readonly nowNs: number;
   readonly hang: string | null;
+  readonly audit: KernelAudit;
 }
 
 const data = workerData as KernelWorkerData;
@@ -82,7 +84,7 @@ const api = {
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
     // Hash at the end, not per event: hashing is not free and must stay off the syscall path.
-    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now(), hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
+    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now(), audit: auditKernel(k), hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);

@@ -108,7 +108,7 @@ export class ThreadsRuntime implements Runtime {
       // Wake the main thread's pending waitAsync so nothing keeps the process alive.
       Atomics.store(ctl, CTL_HANG, 1);
       Atomics.notify(ctl, CTL_HANG);
-      return { mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events: collected.events, eventHash: collected.eventHash, eventCount: collected.eventCount };
+      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events: collected.events, eventHash: collected.eventHash, eventCount: collected.eventCount };
     } finally {
       Atomics.store(ctl, CTL_STOP, 1);
       ring();

@@ -3,6 +3,8 @@
  * outputs and the kernel's event stream. Keys are a contract; add, never rename.
  */
 import type { RunResult } from '@leasebreak/runtime';
+import { Pmem } from '@leasebreak/model';
+import { type DmaRecord, type Violation as CheckedViolation, countClasses, dmaRecordsFromEvents, offlineScan, toViolation } from '@leasebreak/checker';
 import type { SimEvent } from '@leasebreak/trace';
 import { type Expectation, type StepRecord, percentile } from '../programs/records.js';
 import type { ScriptOutput } from '../programs/script.js';
@@ -26,14 +28,7 @@ export interface Outcomes {
   informedFailure: Record<InformedFailureErrno, number>;
 }
 
-export interface Violation {
-  readonly class: string;
-  readonly atUs: number;
-  readonly pfn: number;
-  readonly victim: { readonly path: string; readonly offset: number };
-  readonly writer: { readonly process: string; readonly mr: number };
-  readonly intended: { readonly path: string; readonly offset: number };
-}
+export type Violation = CheckedViolation;
 
 export interface ProcessReport {
   readonly name: string;
@@ -55,6 +50,8 @@ export interface Report {
   readonly durationMs: number;
   readonly outcomes: Outcomes;
   readonly violations: readonly Violation[];
+  /** The offline pass over every file's stamps at the end of the run. */
+  readonly offline: { readonly stamped: number; readonly misplaced: number; readonly examples: readonly unknown[] };
   readonly leaseBreaks: {
     readonly count: number;
     readonly timedOut: number;
@@ -118,6 +115,29 @@ export function leaseBreakStats(events: readonly SimEvent[]): Report['leaseBreak
   return { count, timedOut, interrupted, wouldBlock, latencyUs: pct(total), phasesUs: { notify: pct(notify), holder: pct(holder), wake: pct(wake) } };
 }
 
+/** Most violations listed in a report (the counts in `outcomes` are complete). */
+const MAX_LISTED = 200;
+
+/**
+ * DMA records the NIC daemon reported online (its `violations`, each with its evidence) and its
+ * complete per-class counts, read tolerantly from its program output.
+ */
+function nicRecords(r: RunResult): { records: DmaRecord[]; counts: Partial<Record<string, number>> } {
+  const records: DmaRecord[] = [];
+  const counts: Partial<Record<string, number>> = {};
+  for (const p of r.processes) {
+    const o = p.output as { workload?: string; violations?: unknown; classes?: unknown } | null;
+    if (o === null || typeof o !== 'object' || o.workload !== 'nic') continue;
+    if (Array.isArray(o.violations)) {
+      for (const v of o.violations as { class: string; atNs: number; pfn: number; victim: { ino: number; index: number }; writer: { pid: number; mr: number }; intended: { ino: number; index: number } }[]) {
+        records.push({ atNs: v.atNs, pfn: v.pfn, intended: v.intended, owner: v.victim, op: v.class === 'dataLeak' ? 'read' : 'write', writerPid: v.writer.pid, mr: v.writer.mr, via: 'rdma' });
+      }
+    }
+    if (o.classes !== null && typeof o.classes === 'object') for (const [k, n] of Object.entries(o.classes as Record<string, number>)) counts[k] = (counts[k] ?? 0) + n;
+  }
+  return { records, counts };
+}
+
 /** Syscalls whose EPERM / ETXTBSY / EOPNOTSUPP / EINTR tell the user the kernel said no. */
 const INFORMING_OPS = new Set(['open', 'truncate', 'ftruncate', 'fallocate', 'ibv_reg_mr']);
 
@@ -128,7 +148,18 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
       outcomes.informedFailure[e.errno as InformedFailureErrno]++;
     }
   }
-  if (r.status === 'hang') outcomes.hang = 1;
+  outcomes.hang = r.events.filter((e) => e.kind === 'hang').length;
+  if (r.status === 'hang' && outcomes.hang === 0) outcomes.hang = 1;
+  outcomes.delayedOk = r.events.filter((e) => e.kind === 'layout.change' && e.waited && e.errno === null).length;
+  const names = { paths: r.audit.paths, processes: Object.fromEntries(r.processes.map((p) => [p.pid, p.name])), policy, seed: r.seed };
+  const nic = nicRecords(r);
+  const all = [...dmaRecordsFromEvents(r.events), ...nic.records].map((d) => toViolation(d, names)).filter((v): v is Violation => v !== null);
+  const listed = all.sort((a, b) => a.atUs - b.atUs).slice(0, MAX_LISTED);
+  const kernelCounts = countClasses(all.filter((v) => v.via === 'dio'));
+  for (const c of ['corruption', 'dataLeak', 'staleOffset', 'lostWrite'] as const) {
+    outcomes[c] = kernelCounts[c] + (nic.counts[c] ?? all.filter((v) => v.via === 'rdma' && v.class === c).length);
+  }
+  const off = offlineScan(Pmem.attach(r.pmem), r.audit.files, 20);
   const expectations: Expectation[] = [];
   const processes: ProcessReport[] = r.processes.map((p) => {
     const out = p.output as Partial<ScriptOutput> | null;
@@ -170,8 +201,11 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
     }
   }
   if (r.status === 'hang' && want.hang === undefined) expectations.push({ what: 'the run finishes', ok: false, detail: r.detail ?? 'hang' });
+  if (r.audit.fsck.length > 0) expectations.push({ what: 'the simulator\'s own invariants (fsck)', ok: false, detail: r.audit.fsck.join('; ') });
+  const allExited = r.processes.every((p) => p.exit !== null || (p.output as { workload?: string } | null)?.workload === 'nic');
+  if (allExited && r.audit.pinsHeld > 0) expectations.push({ what: 'no pin outlives its process (refcount audit)', ok: false, detail: `${r.audit.pinsHeld} page(s) still pinned` });
   const status: Report['status'] =
-    r.status === 'interrupted' ? 'interrupted' : r.status === 'error' || processes.some((p) => p.error !== undefined) ? 'error' : expectations.every((e) => e.ok) ? 'passed' : 'failed';
+    r.status === 'interrupted' ? 'interrupted' : r.status === 'error' || r.audit.fsck.length > 0 || processes.some((p) => p.error !== undefined) ? 'error' : expectations.every((e) => e.ok) ? 'passed' : 'failed';
   return {
     scenario: s.name,
     policy,
@@ -180,11 +214,12 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
     status,
     durationMs: Math.round(r.durationNs / 1e3) / 1e3,
     outcomes,
-    violations: [],
+    violations: listed,
+    offline: { stamped: off.stamped, misplaced: off.misplaced.length, examples: off.misplaced.slice(0, 5) },
     leaseBreaks: leaseBreakStats(r.events),
     processes,
     expectations,
-    pins: { leaked: 0 },
+    pins: { leaked: r.audit.pinsHeld },
     replay: { seed: r.seed, schedule },
     events: { hash: r.eventHash, count: r.eventCount },
     ...(r.detail === undefined ? {} : { detail: r.detail }),

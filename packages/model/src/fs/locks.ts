@@ -14,7 +14,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { type Errno, type SysResult, err, ok } from '../kernel/errno.js';
 import { O_ACCMODE, O_NONBLOCK, O_RDONLY } from '../kernel/flags.js';
 import { WaitQueue, sleepOn } from '../kernel/sched.js';
-import { SIGIO } from '../kernel/signal.js';
+import { SIGIO, SIGKILL } from '../kernel/signal.js';
 import type { Task } from '../kernel/task.js';
 import type { File } from './file.js';
 import type { Inode } from './inode.js';
@@ -156,6 +156,7 @@ export class Locks {
     const ctx = this.ctxs.get(inode);
     if (ctx === undefined) return;
     for (const fl of [...ctx.leases]) {
+      if (this.pinnedUnder(fl)) continue; // jan-keep-lease: held until the pins go
       if (this.pastTime(fl.downgradeTime)) this.leaseModify(fl, F_RDLCK, 'reap');
       if (this.pastTime(fl.breakTime)) this.leaseModify(fl, F_UNLCK, 'reap');
     }
@@ -200,6 +201,10 @@ export class Locks {
       // generic_delete_lease: no time_out_leases here, so an expired lease still answers 0.
       const victim = ctx.leases.find((fl) => fl.file === file && (fl.flags & FL_LAYOUT) === (flags & FL_LAYOUT));
       if (victim === undefined) return err('EAGAIN');
+      // jan-keep-lease: "the lease must be held until all pins are released" — refused while
+      // the owner still pins the file (Jan proposed blocking; a single-threaded owner that
+      // unlocks before deregistering would then wait for itself for ever, so EBUSY says it).
+      if (this.pinnedUnder(victim)) return err('EBUSY');
       this.leaseModify(victim, F_UNLCK, 'set');
       return ok(0);
     }
@@ -261,8 +266,15 @@ export class Locks {
   /** leases_conflict(): same flavour (layout vs not), and one side wants write. */
   private conflicts(fl: FileLease, breakerType: number, breakerLayout: boolean): boolean {
     if ((fl.flags & FL_LAYOUT) !== 0 !== breakerLayout) return false;
+    if (breakerLayout && fl.type === F_WRLCK && this.currentBreaker !== null && fl.file.ownerPid === this.currentBreaker.pid && this.k.policy.name === 'lease-proposal-2019') {
+      // The proposal's F_WRLCK|F_LAYOUT: "the owner may change [the layout] without breaking its own lease".
+      return false;
+    }
     return breakerType === F_WRLCK || fl.type === F_WRLCK;
   }
+
+  /** The task running __break_lease now (for the owner exemption above). */
+  private currentBreaker: Task | null = null;
 
   private anyConflict(ctx: LeaseCtx, breakerType: number, layout: boolean): boolean {
     return ctx.leases.some((fl) => this.conflicts(fl, breakerType, layout));
@@ -293,12 +305,26 @@ export class Locks {
    * the wait (the break goes on; its deadline stays).
    */
   async breakLease(task: Task, inode: Inode, mode: number, layout = false): Promise<Errno | null> {
+    this.currentBreaker = task;
+    try {
+      return await this.breakLeaseRaw(task, inode, mode, layout);
+    } finally {
+      this.currentBreaker = null;
+    }
+  }
+
+  private async breakLeaseRaw(task: Task, inode: Inode, mode: number, layout: boolean): Promise<Errno | null> {
     const ctx = this.ctxs.get(inode);
     if (ctx === undefined || ctx.leases.length === 0) return null;
     const wantWrite = (mode & O_ACCMODE) !== O_RDONLY;
     const breakerType = wantWrite ? F_WRLCK : F_RDLCK;
     this.timeOutLeases(inode);
     if (!this.anyConflict(ctx, breakerType, layout)) return null;
+    if (layout) {
+      // lease-proposal-2019: an F_UNBREAK layout lease makes the breaker fail ETXTBSY at once,
+      // without the break procedure (no signal, no wait).
+      if (ctx.leases.some((fl) => fl.flags & FL_UNBREAK && this.conflicts(fl, breakerType, layout))) return 'ETXTBSY';
+    }
     const startedAt = this.now();
     // nfsd's lm_break for pNFS layouts sets no deadline ("We don't want the locks code to timeout
     // the lease for us"): under the xfs-2018 policy a layout lease waits for its holder.
@@ -351,10 +377,27 @@ export class Locks {
     return done(late ? 'timedOut' : 'ok', null);
   }
 
-  /** locks_remove_file() from __fput: the description's leases go, waking their breakers. */
+  /**
+   * Jan Kara's rule (jan-keep-lease): a layout lease cannot go while its owner still holds
+   * long-term pins on the file, so the culprit stays visible.
+   */
+  pinnedUnder(fl: FileLease): boolean {
+    if (!this.k.policy.keepLeaseWhilePinned || (fl.flags & FL_LAYOUT) === 0) return false;
+    const owner = fl.file.ownerPid;
+    return [...this.k.pins.sets.values()].some((s) => s.longterm && s.pid === owner && s.pages.some((p) => p.ino === fl.inode.ino));
+  }
+
+  /**
+   * locks_remove_file() from __fput: the description's leases go, waking their breakers. Under
+   * jan-keep-lease, closing a layout lease whose owner still pins the file kills the owner.
+   */
   removeFile(file: File): void {
     const ctx = this.ctxs.get(file.inode);
     if (ctx === undefined) return;
-    for (const fl of [...ctx.leases]) if (fl.file === file) this.leaseModify(fl, F_UNLCK, 'set');
+    for (const fl of [...ctx.leases]) {
+      if (fl.file !== file) continue;
+      if (this.pinnedUnder(fl)) this.k.sendSignal(fl.file.ownerPid, SIGKILL, { code: 'SI_USER' });
+      this.leaseModify(fl, F_UNLCK, 'set');
+    }
   }
 }

@@ -3,12 +3,48 @@
  * process holding a state word, a length and a payload area. A call is one wake each way:
  *   process: write request, state = REQ, bump the kernel doorbell, notify it, wait on state;
  *   kernel:  state = BUSY, run the syscall, write the response, state = RESP, notify state.
- * Payloads are JSON; a top-level `data` byte array travels as base64 in `data$b64` (no
- * JSON replacer/reviver on the hot path: they cost more than the rest of the encoding).
+ * Most syscalls and answers carry only numbers: they travel as binary (an op code and Float64
+ * arguments), with no encoding worth the name. The rest is JSON; a top-level `data` byte array
+ * travels as base64 in `data$b64` (no JSON replacer/reviver: they cost more than the rest).
  */
+import { ERRNO, type Errno } from '@leasebreak/model';
 
 export const CH_STATE = 0;
 export const CH_LEN = 1;
+/** KIND_JSON, KIND_BIN_REQ or KIND_BIN_RESP. */
+export const CH_KIND = 2;
+export const CH_OP = 3;
+const KIND_JSON = 0;
+const KIND_BIN_REQ = 1;
+const KIND_BIN_RESP = 2;
+
+/** Syscalls sent as binary: op → its numeric fields, in order (booleans as 0/1, absent as NaN). */
+const BIN_OPS: Readonly<Record<string, readonly string[]>> = {
+  null: [],
+  close: ['fd'],
+  dup: ['fd'],
+  read: ['fd', 'length'],
+  pread: ['fd', 'length', 'offset'],
+  ftruncate: ['fd', 'length'],
+  fallocate: ['fd', 'mode', 'offset', 'length'],
+  fcntl: ['fd', 'cmd', 'arg'],
+  mmap: ['fd', 'length', 'prot', 'offset'],
+  munmap: ['addr', 'length'],
+  load: ['addr', 'length'],
+  nanosleep: ['ns'],
+  kill: ['pid', 'signo'],
+  ibv_reg_mr: ['addr', 'length'],
+  ibv_dereg_mr: ['key'],
+  nic_fault: ['key', 'page', 'write'],
+  dio_read: ['addr', 'length', 'ns', 'async'],
+  alarm: ['ns'],
+  exit: ['code'],
+};
+const BOOL_FIELDS = new Set(['write', 'async']);
+const OP_NAMES = Object.keys(BIN_OPS);
+const OP_CODE = new Map(OP_NAMES.map((n, i) => [n, i]));
+const ERRNO_NAMES = Object.keys(ERRNO) as Errno[];
+const ERRNO_CODE = new Map(ERRNO_NAMES.map((n, i) => [n, i]));
 export const CH_HEADER_BYTES = 16;
 export const CH_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
@@ -52,13 +88,44 @@ function unpack<T>(msg: T): T {
 export class Channel {
   readonly words: Int32Array;
   private readonly bytes: Uint8Array;
+  private readonly nums: Float64Array;
 
   constructor(buf: SharedArrayBuffer) {
     this.words = new Int32Array(buf, 0, CH_HEADER_BYTES / 4);
     this.bytes = new Uint8Array(buf, CH_HEADER_BYTES);
+    this.nums = new Float64Array(buf, CH_HEADER_BYTES, 8);
+  }
+
+  /** Binary if the message is a numbers-only syscall or a plain answer; else JSON. */
+  private writeBinary(msg: Record<string, unknown>): boolean {
+    if (typeof msg.op === 'string') {
+      const fields = BIN_OPS[msg.op];
+      if (fields === undefined) return false;
+      for (const k in msg) if (k !== 'op' && !fields.includes(k)) return false;
+      for (let i = 0; i < fields.length; i++) {
+        const v = msg[fields[i]!];
+        if (v === undefined) this.nums[i] = NaN;
+        else if (typeof v === 'number') this.nums[i] = v;
+        else if (typeof v === 'boolean') this.nums[i] = v ? 1 : 0;
+        else return false;
+      }
+      this.words[CH_OP] = OP_CODE.get(msg.op)!;
+      this.words[CH_KIND] = KIND_BIN_REQ;
+      return true;
+    }
+    if (typeof msg.ret !== 'number' || msg.killed !== null || (msg.handlers as unknown[]).length > 0) return false;
+    for (const k in msg) if (k !== 'ret' && k !== 'errno' && k !== 'killed' && k !== 'handlers') return false;
+    const e = msg.errno === null ? -1 : ERRNO_CODE.get(msg.errno as Errno);
+    if (e === undefined) return false;
+    this.nums[0] = msg.ret;
+    this.nums[1] = e;
+    this.words[CH_KIND] = KIND_BIN_RESP;
+    return true;
   }
 
   write(msg: unknown): void {
+    if (this.writeBinary(msg as Record<string, unknown>)) return;
+    this.words[CH_KIND] = KIND_JSON;
     const json = JSON.stringify(pack(msg));
     const r = enc.encodeInto(json, this.bytes);
     if (r.read < json.length) throw new RangeError(`syscall channel: message of ${json.length} characters exceeds ${CH_PAYLOAD_BYTES} bytes`);
@@ -66,6 +133,20 @@ export class Channel {
   }
 
   read<T>(): T {
+    const kind = this.words[CH_KIND];
+    if (kind === KIND_BIN_REQ) {
+      const op = OP_NAMES[this.words[CH_OP]!]!;
+      const out: Record<string, unknown> = { op };
+      BIN_OPS[op]!.forEach((f, i) => {
+        const v = this.nums[i]!;
+        if (!Number.isNaN(v)) out[f] = BOOL_FIELDS.has(f) ? v !== 0 : v;
+      });
+      return out as T;
+    }
+    if (kind === KIND_BIN_RESP) {
+      const e = this.nums[1]!;
+      return { ret: this.nums[0]!, errno: e < 0 ? null : ERRNO_NAMES[e]!, killed: null, handlers: [] } as T;
+    }
     const n = Atomics.load(this.words, CH_LEN);
     // TextDecoder refuses views on shared memory: copy out first.
     return unpack(JSON.parse(dec.decode(this.bytes.slice(0, n))) as T);

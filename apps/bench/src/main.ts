@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from './harness.js';
 import { modelBench } from './model.js';
-import { runtimeBench } from './runtime.js';
+import { hostProbeFirst, runtimeBench } from './runtime.js';
 
 const { values } = parseArgs({ options: { 'budget-ms': { type: 'string', default: '400' }, json: { type: 'boolean', default: false } } });
 const budgetMs = Number(values['budget-ms']);
@@ -17,11 +17,13 @@ if (!Number.isFinite(budgetMs) || budgetMs <= 0) {
 }
 
 const sections: { title: string; rows: Row[] }[] = [];
+process.stderr.write('bench: the host kernel\'s own lease break (a C probe built with cc)...\n');
+const host = hostProbeFirst(2000);
 process.stderr.write('bench: kernel model on a 1 Mi-page device...\n');
 sections.push({ title: 'kernel model (1 Mi-page = 4 GiB device)', rows: await modelBench(budgetMs) });
 
 process.stderr.write('bench: runtimes (real worker threads)...\n');
-sections.push({ title: 'threads runtime: syscalls and lease breaks vs a raw Atomics round trip', rows: await runtimeBench(2000) });
+sections.push({ title: 'threads runtime: syscalls and lease breaks vs a raw Atomics round trip', rows: await runtimeBench(2000, host) });
 
 if (values.json) process.stdout.write(JSON.stringify(sections, null, 2) + '\n');
 else for (const s of sections) printTable(s.title, s.rows);

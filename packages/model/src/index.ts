@@ -63,3 +63,5 @@ export type { PinSet, PinnedPage } from './mm/gup.js';
 export { daxBreakLayouts, daxLayoutBusyPage, breaksFor } from './fs/dax_layout.js';
 export { readStamp, writeStamp, STAMP_BYTES, STAMP_MAGIC, DIO_SOURCE_BASE } from './mm/stamp.js';
 export type { Stamp } from './mm/stamp.js';
+export { LeaseEventQueue, LifecycleDriver } from './fs/lease_lifecycle.js';
+export type { LeaseItem } from './fs/lease_lifecycle.js';

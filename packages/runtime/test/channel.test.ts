@@ -13,7 +13,7 @@ describe('syscall channel encoding', () => {
     expect(roundTrip({ op: 'mmap', fd: 3, length: 8192 })).toEqual({ op: 'mmap', fd: 3, length: 8192 });
     expect(roundTrip({ op: 'nic_fault', key: 257, page: 2, write: true })).toEqual({ op: 'nic_fault', key: 257, page: 2, write: true });
     expect(roundTrip({ ret: 0x7f0000000000, errno: null, killed: null, handlers: [] })).toEqual({ ret: 0x7f0000000000, errno: null, killed: null, handlers: [] });
-    expect(roundTrip({ ret: -1, errno: 'EWOULDBLOCK' === 'x' ? 'x' : 'EAGAIN', killed: null, handlers: [] })).toEqual({ ret: -1, errno: 'EAGAIN', killed: null, handlers: [] });
+    expect(roundTrip({ ret: -1, errno: 'EAGAIN', killed: null, handlers: [] })).toEqual({ ret: -1, errno: 'EAGAIN', killed: null, handlers: [] });
   });
   it('anything else goes as JSON, bytes included', () => {
     expect(roundTrip({ op: 'open', path: '/pmem/a', flags: 2 })).toEqual({ op: 'open', path: '/pmem/a', flags: 2 });

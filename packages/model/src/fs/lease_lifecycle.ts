@@ -1,36 +1,89 @@
 /**
- * Drives one XState lease-lifecycle actor (packages/machines) per lease slot — an open file
- * description's lease (plain or layout) on its inode — from the events fs/locks.ts reports.
- * The machines' timers run on the kernel's clock; every state change becomes a
- * `lease.transition` event of the run's trace, stamped with the time of the kernel's change.
+ * The XState lease lifecycle (packages/machines), driven from fs/locks.ts.
  *
- * The machines mirror the kernel; they decide nothing. So their events are queued and fed to
- * them by `flush()`, which the runtime calls when the kernel is idle (or the queue grows long):
- * an XState step costs ~10 µs and creating an actor far more, which must not sit on the
- * lease-break path it measures.
+ * The machines mirror the kernel; they decide nothing. So the kernel only records what happened
+ * (LeaseEventQueue: plain data, cheap, on the syscall path) and a LifecycleDriver feeds those
+ * records to one actor per lease slot — an open file description's lease (plain or layout) on
+ * its inode — wherever the runtime runs it: on the same thread between scheduling steps
+ * (deterministic), or on the main thread while the kernel thread serves syscalls (threads), since
+ * an XState step costs ~10 µs and creating an actor far more. The machines' timers run on the
+ * runtime's clock; every state change becomes a `lease.transition` trace event stamped with the
+ * time of the kernel's change.
  */
 import { type LeaseActor, createLeaseActor } from '@leasebreak/machines';
 import type { Clock } from '../kernel/clock.js';
 import type { EventSink } from '@leasebreak/trace';
-import type { File } from './file.js';
 import { F_RDLCK, F_UNLCK, F_WRLCK, FL_LAYOUT, type FileLease, type LeaseObserver } from './locks.js';
 
 const NS_PER_MS = 1e6;
+
+type LeaseEventName = Parameters<LeaseObserver['leaseEvent']>[1];
+
+/** One kernel change to a lease, as plain (structured-clonable) data. */
+export interface LeaseItem {
+  /** The lease slot: file description + flavour. */
+  readonly slot: string;
+  readonly lease: number;
+  readonly ino: number;
+  readonly owner: number;
+  readonly layout: boolean;
+  readonly event: LeaseEventName;
+  readonly target?: number;
+  readonly deadlineNs?: number | null;
+  readonly atNs: number;
+}
+
+/** The kernel's side: record each change (fs/locks.ts calls leaseEvent). */
+export class LeaseEventQueue implements LeaseObserver {
+  private items: LeaseItem[] = [];
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  leaseEvent(fl: FileLease, event: LeaseEventName, d: Parameters<LeaseObserver['leaseEvent']>[2]): void {
+    const layout = (fl.flags & FL_LAYOUT) !== 0;
+    this.items.push({
+      slot: `inode:${fl.inode.ino}/file:${fl.file.id}${layout ? '/layout' : ''}`,
+      lease: fl.id,
+      ino: fl.inode.ino,
+      owner: fl.file.ownerPid,
+      layout,
+      event,
+      ...(d.target === undefined ? {} : { target: d.target }),
+      ...(d.deadlineNs === undefined ? {} : { deadlineNs: d.deadlineNs }),
+      atNs: this.clock.now(),
+    });
+  }
+
+  get pending(): number {
+    return this.items.length;
+  }
+
+  /** Hand over everything recorded so far. */
+  take(): LeaseItem[] {
+    const out = this.items;
+    this.items = [];
+    return out;
+  }
+}
 
 function typeName(t: number | undefined): 'F_RDLCK' | 'F_WRLCK' {
   return t === F_WRLCK ? 'F_WRLCK' : 'F_RDLCK';
 }
 
-export class LeaseLifecycles implements LeaseObserver {
+/** Runs the machines: one actor per lease slot, fed LeaseItems in order. */
+export class LifecycleDriver {
   private readonly actors = new Map<string, LeaseActor>();
   private readonly clock: Clock;
-  private readonly sink: () => EventSink;
+  private readonly sink: EventSink;
   private readonly actorClock;
-  private queue: { fl: FileLease; event: Parameters<LeaseObserver['leaseEvent']>[1]; d: Parameters<LeaseObserver['leaseEvent']>[2]; atNs: number }[] = [];
-  /** While flushing, the time of the kernel change being mirrored. */
-  private pinnedNs: number | null = null;
+  /** While feeding, the item being mirrored (its time stamps the transition). */
+  private current: LeaseItem | null = null;
+  private readonly last = new Map<string, LeaseItem>();
 
-  constructor(clock: Clock, sink: () => EventSink) {
+  constructor(clock: Clock, sink: EventSink) {
     this.clock = clock;
     this.sink = sink;
     this.actorClock = {
@@ -39,65 +92,51 @@ export class LeaseLifecycles implements LeaseObserver {
     };
   }
 
-  private actorFor(fl: FileLease): LeaseActor {
-    const key = `${fl.file.id}:${fl.flags & FL_LAYOUT ? 'layout' : 'lease'}`;
-    let a = this.actors.get(key);
+  private actorFor(item: LeaseItem): LeaseActor {
+    let a = this.actors.get(item.slot);
     if (a === undefined) {
-      const file: File = fl.file;
+      const slot = item.slot;
       a = createLeaseActor({
-        id: `inode:${fl.inode.ino}/file:${file.id}${fl.flags & FL_LAYOUT ? '/layout' : ''}`,
+        id: slot,
         clock: this.actorClock,
-        now: () => (this.pinnedNs ?? this.clock.now()) / NS_PER_MS,
-        onTransition: (t) =>
-          this.sink().emit({ kind: 'lease.transition', t: Math.round(t.atMs * NS_PER_MS), lease: fl.id, ino: fl.inode.ino, owner: file.ownerPid, from: t.from, to: t.to, event: t.event }),
+        now: () => (this.current?.atNs ?? this.clock.now()) / NS_PER_MS,
+        onTransition: (t) => {
+          const it = this.current ?? this.last.get(slot)!;
+          this.sink.emit({ kind: 'lease.transition', t: Math.round(t.atMs * NS_PER_MS), lease: it.lease, ino: it.ino, owner: it.owner, from: t.from, to: t.to, event: t.event });
+        },
       });
-      this.actors.set(key, a);
+      this.actors.set(item.slot, a);
     }
     return a;
   }
 
-  leaseEvent(fl: FileLease, event: Parameters<LeaseObserver['leaseEvent']>[1], d: Parameters<LeaseObserver['leaseEvent']>[2]): void {
-    this.queue.push({ fl, event, d, atNs: this.clock.now() });
-  }
-
-  /** Kernel changes not yet fed to their machines. */
-  get pending(): number {
-    return this.queue.length;
-  }
-
-  /**
-   * Feed the queued kernel changes to their machines, in order, until the queue is empty or
-   * `interrupted()` says the kernel has work again (one machine step at a time).
-   */
-  flush(interrupted?: () => boolean): void {
-    while (this.queue.length > 0) {
-      if (interrupted?.() === true) return;
-      const x = this.queue.shift()!;
-      this.pinnedNs = x.atNs;
+  /** Feed items in order; stop early (returning the rest) when `interrupted()` says so. */
+  feed(items: readonly LeaseItem[], interrupted?: () => boolean): LeaseItem[] {
+    for (let i = 0; i < items.length; i++) {
+      if (interrupted?.() === true) return items.slice(i);
+      const it = items[i]!;
+      this.current = it;
+      this.last.set(it.slot, it);
       try {
-        this.apply(x.fl, x.event, x.d, x.atNs);
+        this.apply(it);
       } finally {
-        this.pinnedNs = null;
+        this.current = null;
       }
     }
+    return [];
   }
 
-  private apply(fl: FileLease, event: Parameters<LeaseObserver['leaseEvent']>[1], d: Parameters<LeaseObserver['leaseEvent']>[2], atNs: number): void {
-    const a = this.actorFor(fl);
-    switch (event) {
+  private apply(it: LeaseItem): void {
+    const a = this.actorFor(it);
+    switch (it.event) {
       case 'lease.set':
-        a.send({ type: 'lease.set', leaseType: typeName(d.target), layout: (fl.flags & FL_LAYOUT) !== 0 });
+        a.send({ type: 'lease.set', leaseType: typeName(it.target), layout: it.layout });
         return;
       case 'lease.modify':
-        a.send({ type: 'lease.modify', leaseType: typeName(d.target) });
+        a.send({ type: 'lease.modify', leaseType: typeName(it.target) });
         return;
       case 'lease.break':
-        a.send({
-          type: 'lease.break',
-          target: d.target === F_RDLCK ? 'F_RDLCK' : 'F_UNLCK',
-          deadlineMs: d.deadlineNs == null ? null : d.deadlineNs / NS_PER_MS,
-          atMs: atNs / NS_PER_MS,
-        });
+        a.send({ type: 'lease.break', target: it.target === F_RDLCK ? 'F_RDLCK' : 'F_UNLCK', deadlineMs: it.deadlineNs == null ? null : it.deadlineNs / NS_PER_MS, atMs: it.atNs / NS_PER_MS });
         return;
       case 'lease.release':
         a.send({ type: 'lease.release' });
@@ -106,14 +145,12 @@ export class LeaseLifecycles implements LeaseObserver {
         a.send({ type: 'lease.downgrade' });
         return;
       case 'lease.reap':
-        a.send({ type: 'lease.reap', outcome: d.target === undefined || d.target === F_UNLCK ? 'removed' : 'downgraded' });
+        a.send({ type: 'lease.reap', outcome: it.target === undefined || it.target === F_UNLCK ? 'removed' : 'downgraded' });
         return;
     }
   }
 
-  /** Stop every actor (end of run). */
   stop(): void {
-    this.flush();
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
   }

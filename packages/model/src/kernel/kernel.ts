@@ -17,17 +17,17 @@ import { Vma } from '../mm/mmap.js';
 import { PAGE_SIZE, Pmem } from '../mm/pmem.js';
 import { F_GETLEASE, F_SETLEASE, F_SETSIG, F_GETSIG, F_GETFL, F_SETFL } from './fcntl.js';
 import { Locks, leaseTypeName } from '../fs/locks.js';
-import { LeaseLifecycles } from '../fs/lease_lifecycle.js';
+import { LeaseEventQueue } from '../fs/lease_lifecycle.js';
 import { type EventSink, NULL_SINK, type SimEvent } from '@leasebreak/trace';
-import { type Clock, ManualClock } from './clock.js';
+import { type Clock, ManualClock, type TimerHandle } from './clock.js';
 import { BUG_ON, type Errno, type SysResult, err, ok } from './errno.js';
 import { O_ACCMODE, O_APPEND, O_CREAT, O_EXCL, O_NONBLOCK, O_TRUNC, O_WRONLY, PROT_READ, PROT_WRITE } from './flags.js';
 import { WaitQueue, signalWakeUp, sleepOn, wakeTask } from './sched.js';
-import { NSIG, type SigInfo, signame } from './signal.js';
+import { NSIG, SIGALRM, type SigInfo, signame } from './signal.js';
 import { Task } from './task.js';
 import type { HangReport } from './hung_task.js';
 import { POLICIES, type Policy } from './policy.js';
-import { FOLL_WRITE, Pins, pinUserPages, unpinUserPages } from '../mm/gup.js';
+import { FOLL_WRITE, type PinSet, Pins, pinUserPages, unpinUserPages } from '../mm/gup.js';
 import { Verbs } from '../rdma/verbs.js';
 import { MR_TABLE_BYTES } from '../rdma/mr_table.js';
 import { DIO_SOURCE_BASE, STAMP_BYTES, writeStamp } from '../mm/stamp.js';
@@ -98,8 +98,12 @@ export class Kernel {
   /** Set by the hung-task watchdog: the first hang of the run. */
   hung: HangReport | null = null;
   private dioSeq = 0;
-  /** The XState lease-lifecycle actors that mirror fs/locks (trace: lease.transition). */
-  readonly lifecycles: LeaseLifecycles;
+  /** Pin sets of asynchronous DIOs still in flight (io_submit). */
+  private readonly aioPins = new Set<PinSet>();
+  /** alarm(2) timers per pid. */
+  private readonly alarms = new Map<number, { at: number; timer: TimerHandle }>();
+  /** What fs/locks did to each lease, for the XState lifecycle machines (fs/lease_lifecycle.ts). */
+  readonly lifecycles: LeaseEventQueue;
   fallocateModeCheck: FallocateModeCheck;
   private nextPid = 100;
   private readonly vmaFile = new Map<Vma, File>();
@@ -114,7 +118,7 @@ export class Kernel {
     this.policy = config.policy ?? POLICIES.mainline;
     this.sink = config.sink ?? NULL_SINK;
     this.locks = new Locks(this);
-    this.lifecycles = new LeaseLifecycles(this.clock, () => this.sink);
+    this.lifecycles = new LeaseEventQueue(this.clock);
     this.locks.observer = this.lifecycles;
     this.locks.layoutLeasesFcntl = this.policy.layoutLeasesFcntl;
     this.locks.leaseBreakTimeNs = this.policy.knobs.leaseBreakTimeNs;
@@ -159,7 +163,11 @@ export class Kernel {
   exitTask(pid: number, status: number | string = 0): void {
     const task = this.task(pid);
     this.verbs.releaseTask(pid); // the uverbs file closes: MRs deregistered, pins dropped
-    for (const set of this.pins.heldBy(pid)) unpinUserPages(this, set);
+    // Pins of an asynchronous DIO belong to the I/O, which completes on its own (exit_aio waits).
+    for (const set of this.pins.heldBy(pid)) if (!this.aioPins.has(set)) unpinUserPages(this, set);
+    const alarm = this.alarms.get(pid);
+    if (alarm !== undefined) this.clock.clearTimer(alarm.timer);
+    this.alarms.delete(pid);
     for (const vma of [...task.mm.all()]) this.removeVma(task, vma);
     for (const [fd] of task.files.entries()) this.closeFd(task, fd);
     task.exited = true;
@@ -735,7 +743,7 @@ export class Kernel {
    * Each page gets a stamp (mm/stamp.ts); a frame no longer owned by the intended file block is
    * reported as a `dma.write` event for the checker.
    */
-  async dioRead(pid: number, addr: number, length: number, ns: number): Promise<SysResult<number>> {
+  async dioRead(pid: number, addr: number, length: number, ns: number, async = false): Promise<SysResult<number>> {
     const task = this.task(pid);
     if (!Number.isSafeInteger(length) || length <= 0 || addr % PAGE_SIZE !== 0) return err('EINVAL');
     const npages = Math.ceil(length / PAGE_SIZE);
@@ -743,11 +751,44 @@ export class Kernel {
     if (!pin.ok) return pin;
     const id = ++this.dioSeq;
     const until = this.clock.now() + Math.max(0, ns);
+    const complete = (): void => {
+      pin.value.pages.forEach((p, i) => this.dmaWrite(pid, DIO_SOURCE_BASE + id, id * 4096 + i, p.pfn, p.ino, p.index));
+      this.aioPins.delete(pin.value);
+      unpinUserPages(this, pin.value);
+    };
+    if (async) {
+      // io_submit(): the bio holds the pages, not the caller, who goes on (and may munmap the
+      // buffer) while the DMA is in flight; completion comes from the disk's interrupt.
+      this.aioPins.add(pin.value);
+      this.clock.setTimer(until, complete);
+      return ok(npages * PAGE_SIZE);
+    }
     // The I/O is in flight: nothing stops it, not even a fatal signal.
     while (this.clock.now() < until) await sleepOn(this.clock, task, [], { deadlineNs: until, interruptible: false, killable: false });
-    pin.value.pages.forEach((p, i) => this.dmaWrite(pid, DIO_SOURCE_BASE + id, id * 4096 + i, p.pfn, p.ino, p.index));
-    unpinUserPages(this, pin.value);
+    complete();
     return ok(npages * PAGE_SIZE);
+  }
+
+  /**
+   * alarm(2) / setitimer(ITIMER_REAL), with ns resolution: SIGALRM to the caller once `ns` have
+   * passed (it_real_fn; 0 cancels). Return: ns left on the alarm it replaced, 0 if none.
+   */
+  alarm(pid: number, ns: number): SysResult<number> {
+    this.task(pid);
+    if (!isCount(ns) || ns < 0) return err('EINVAL');
+    const prev = this.alarms.get(pid);
+    const left = prev === undefined ? 0 : Math.max(0, prev.at - this.clock.now());
+    if (prev !== undefined) this.clock.clearTimer(prev.timer);
+    this.alarms.delete(pid);
+    if (ns > 0) {
+      const at = this.clock.now() + ns;
+      const timer = this.clock.setTimer(at, () => {
+        this.alarms.delete(pid);
+        this.sendSignal(pid, SIGALRM);
+      });
+      this.alarms.set(pid, { at, timer });
+    }
+    return ok(left);
   }
 
   /**

@@ -34,7 +34,10 @@ export type SyscallRequest =
   | { readonly op: 'ibv_reg_mr'; readonly addr: number; readonly length: number }
   | { readonly op: 'ibv_dereg_mr'; readonly key: number }
   | { readonly op: 'nic_fault'; readonly key: number; readonly page: number; readonly write: boolean }
-  | { readonly op: 'dio_read'; readonly addr: number; readonly length: number; readonly ns: number }
+  /** `async`: io_submit-style — return once the pages are pinned; the DMA completes `ns` later. */
+  | { readonly op: 'dio_read'; readonly addr: number; readonly length: number; readonly ns: number; readonly async?: boolean }
+  /** alarm(2) with ns resolution (setitimer ITIMER_REAL): SIGALRM after `ns`; 0 cancels. */
+  | { readonly op: 'alarm'; readonly ns: number }
   | { readonly op: 'exit'; readonly code: number };
 
 export type SyscallOp = SyscallRequest['op'];
@@ -117,7 +120,9 @@ async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
     case 'nic_fault':
       return k.nicFault(r.key, r.page, r.write);
     case 'dio_read':
-      return k.dioRead(pid, r.addr, r.length, r.ns);
+      return k.dioRead(pid, r.addr, r.length, r.ns, r.async === true);
+    case 'alarm':
+      return k.alarm(pid, r.ns);
     case 'exit':
       return { ok: true, value: r.code };
   }

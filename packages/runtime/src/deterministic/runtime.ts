@@ -5,7 +5,7 @@
  * clock jumps to the next timer. The same seed gives the same run, event for event; the choice
  * sequence is recorded so a later issue can save, replay and shrink it.
  */
-import { ManualClock, syscall, type SyscallRequest, type SyscallResponse } from '@leasebreak/model';
+import { LifecycleDriver, ManualClock, syscall, type SyscallRequest, type SyscallResponse } from '@leasebreak/model';
 import { type EventSink, type SimEvent, hashEvents } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
@@ -53,6 +53,7 @@ export class DeterministicRuntime implements Runtime {
     };
     const shared = allocShared(spec);
     const { kernel, pids } = buildKernel(spec, clock, sink, shared);
+    const lifecycles = new LifecycleDriver(clock, sink);
     const sched = new Prng(spec.seed, 0);
     const parked: Parked[] = [];
     const schedule: number[] = [];
@@ -114,7 +115,7 @@ export class DeterministicRuntime implements Runtime {
     for (;;) {
       await settle();
       kernel.pollCells();
-      kernel.lifecycles.flush();
+      lifecycles.feed(kernel.lifecycles.take());
       if (kernel.hung !== null) {
         status = 'hang';
         detail = `hung task: ${kernel.hung.chain.join(' → ')}`;
@@ -147,7 +148,8 @@ export class DeterministicRuntime implements Runtime {
       break;
     }
     this.lastSchedule = schedule;
-    kernel.lifecycles.stop();
+    lifecycles.feed(kernel.lifecycles.take());
+    lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
     return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount };

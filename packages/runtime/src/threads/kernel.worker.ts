@@ -4,10 +4,10 @@
  * The loop sleeps in Atomics.wait on the doorbell until a process rings it or the next timer is
  * due, and between passes gives the event loop one turn (microtasks, Comlink control calls).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
-import { syscall, type SyscallRequest } from '@leasebreak/model';
-import { type SimEvent, hashEvents } from '@leasebreak/trace';
+import { type LeaseItem, syscall, type SyscallRequest } from '@leasebreak/model';
+import type { SimEvent } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import { type KernelAudit, auditKernel } from '../collect.js';
 import type { RunSpec, SharedRegions } from '../types.js';
@@ -17,6 +17,8 @@ import { RealClock } from './realclock.js';
 
 export interface KernelWorkerData {
   readonly spec: RunSpec;
+  /** Where lease changes go, for the lifecycle machines on the main thread. */
+  readonly leasePort: MessagePort;
   readonly shared: SharedRegions;
   readonly control: SharedArrayBuffer;
   readonly channels: readonly SharedArrayBuffer[];
@@ -31,6 +33,9 @@ export interface KernelCollect {
   readonly nowNs: number;
   readonly hang: string | null;
   readonly audit: KernelAudit;
+  /** Lease changes not yet posted, and how many batches were posted before. */
+  readonly leaseItems: LeaseItem[];
+  readonly leaseBatches: number;
 }
 
 const data = workerData as KernelWorkerData;
@@ -79,12 +84,11 @@ const api = {
   },
   collect(): KernelCollect {
     const k = built!.kernel;
-    k.lifecycles.stop();
     for (const t of k.tasks.values()) if (!t.exited) k.reportPending(t);
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
-    // Hash at the end, not per event: hashing is not free and must stay off the syscall path.
-    return { events, eventHash: keep ? hashEvents(events) : '', eventCount, exits, nowNs: clock.now(), audit: auditKernel(k), hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
+    // The main thread hashes the merged stream (kernel events + lifecycle transitions).
+    return { events, eventHash: '', eventCount, exits, nowNs: clock.now(), audit: auditKernel(k), leaseItems: k.lifecycles.take(), leaseBatches, hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);
@@ -94,6 +98,7 @@ export type KernelApi = typeof api;
 expose(api, nodeEndpoint(parentPort!));
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+let leaseBatches = 0;
 
 /**
  * Serve every channel with a request. Return: the answers of the syscalls started, so the loop
@@ -136,13 +141,12 @@ async function loop(): Promise<void> {
     if (started.length > 0 && fired === 0) await Promise.race([Promise.all(started), settle()]);
     else await settle();
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
-    const lifecycles = built?.kernel.lifecycles;
-    if (lifecycles !== undefined && lifecycles.pending > 512) lifecycles.flush();
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
-    // Idle: now mirror the queued lease changes into their XState machines, then look again.
+    // Idle: hand the lease changes to the main thread's lifecycle machines (one postMessage).
+    const lifecycles = built?.kernel.lifecycles;
     if (lifecycles !== undefined && lifecycles.pending > 0) {
-      lifecycles.flush(() => Atomics.load(ctl, CTL_DOORBELL) !== seen);
-      continue;
+      data.leasePort.postMessage(lifecycles.take());
+      leaseBatches++;
     }
     const next = clock.nextDeadline();
     let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);

@@ -2,7 +2,10 @@
  * The threads runtime: one worker for the kernel, one per process, real time, real races.
  * Comlink carries the control calls (ready, collect); syscalls use the shared channels.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { type LeaseItem, LifecycleDriver } from '@leasebreak/model';
+import { type SimEvent, hashEvents } from '@leasebreak/trace';
+import { TimerClock } from './timerclock.js';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
@@ -35,8 +38,18 @@ export class ThreadsRuntime implements Runtime {
     const ctl = new Int32Array(control);
     const channels = spec.processes.map(() => newChannel());
     const shared = allocShared(spec);
-    const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString() };
-    const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata });
+    // The lease-lifecycle machines run here, fed by the kernel thread when it is idle.
+    const mainEvents: SimEvent[] = [];
+    const mainClock = new TimerClock(origin);
+    const driver = new LifecycleDriver(mainClock, { emit: (e) => void mainEvents.push(e) });
+    const leases = new MessageChannel();
+    let batches = 0;
+    leases.port1.on('message', (items: LeaseItem[]) => {
+      batches++;
+      driver.feed(items);
+    });
+    const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString(), leasePort: leases.port2 };
+    const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata, transferList: [leases.port2] });
     const kernelFailed = new Promise<never>((_, reject) => kworker.once('error', reject));
     const api: Remote<KernelApi> = wrap<KernelApi>(nodeEndpoint(kworker));
     const ring = (): void => {
@@ -99,6 +112,12 @@ export class ThreadsRuntime implements Runtime {
         }
       });
       const collected = await control_(api.collect());
+      // Every batch posted before the collect must have been fed before the last items.
+      while (batches < collected.leaseBatches) await new Promise((r) => setImmediate(r));
+      driver.feed(collected.leaseItems);
+      driver.stop();
+      mainClock.clearAll();
+      const events = mainEvents.length === 0 ? collected.events : mergeByTime(collected.events, mainEvents);
       const processes = spec.processes.map((p): ProcessOutcome => {
         const pid = pids[p.name]!;
         const o = outcomes.get(p.name) ?? { name: p.name, pid, output: partial.get(p.name) ?? null };
@@ -108,12 +127,26 @@ export class ThreadsRuntime implements Runtime {
       // Wake the main thread's pending waitAsync so nothing keeps the process alive.
       Atomics.store(ctl, CTL_HANG, 1);
       Atomics.notify(ctl, CTL_HANG);
-      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events: collected.events, eventHash: collected.eventHash, eventCount: collected.eventCount };
+      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events, eventHash: spec.keepEvents === false ? '' : hashEvents(events), eventCount: collected.eventCount + mainEvents.length };
     } finally {
+      leases.port1.close();
       Atomics.store(ctl, CTL_STOP, 1);
       ring();
       api[releaseProxy]();
       await Promise.all([...workers, kworker].map((w) => w.terminate()));
     }
   }
+}
+
+/** Merge two time-ordered event lists (stable: kernel events first on ties). */
+function mergeByTime(a: readonly SimEvent[], b: readonly SimEvent[]): SimEvent[] {
+  const bs = [...b].sort((x, y) => x.t - y.t);
+  const out: SimEvent[] = [];
+  let j = 0;
+  for (const e of a) {
+    while (j < bs.length && bs[j]!.t < e.t) out.push(bs[j++]!);
+    out.push(e);
+  }
+  while (j < bs.length) out.push(bs[j++]!);
+  return out;
 }

@@ -9,6 +9,7 @@ import { F_GETLEASE, F_GETSIG, F_SETLEASE, F_SETSIG, type SyscallRequest, type S
 import type { ProcessContext } from '@leasebreak/runtime';
 import type { Expect, Ref, Step } from '../scenario/types.js';
 import { type Expectation, type RepeatStats, type StepRecord, summarize } from './records.js';
+import { rdmaSync } from '../nic/uverbs.js';
 
 export interface ScriptInput {
   readonly name: string;
@@ -238,14 +239,23 @@ export class ScriptRunner {
         done(await this.sys({ op: 'store', addr: m.addr + step.args.offset, data: bytes }));
         break;
       }
-      case 'ibv_reg_mr':
-      case 'ibv_dereg_mr':
-      case 'rdma_write':
-      case 'rdma_read':
-        // RDMA verbs arrive with the seed-races work (rdma/verbs and the NIC thread).
-        ret = -1;
-        errno = 'ENOSYS';
+      case 'ibv_reg_mr': {
+        const m = this.mapping(step.arg);
+        done(await this.sys({ op: 'ibv_reg_mr', addr: m.addr, length: m.length }));
         break;
+      }
+      case 'ibv_dereg_mr':
+        done(await this.sys({ op: 'ibv_dereg_mr', key: this.fd(step.arg) }));
+        break;
+      case 'rdma_write':
+      case 'rdma_read': {
+        // One WR on this process's QP, then its completion (nic/uverbs.ts); signals are taken
+        // (their handlers run) while waiting.
+        const c = await rdmaSync(this.ctx, step.op === 'rdma_write' ? 'write' : 'read', this.fd(step.arg), step.args.offset, step.args.length, { onWake: () => this.checkSignals() });
+        ret = c.errno === null ? 0 : -1;
+        errno = c.errno;
+        break;
+      }
       case 'signal': {
         const r = await this.sys({ op: 'sigaction', signo: step.arg.signo, disposition: 'handler' });
         done(r);

@@ -199,7 +199,12 @@ export class Locks {
     const flags = FL_LEASE | (layout ? FL_LAYOUT : 0) | (unbreak ? FL_UNBREAK : 0);
     if (arg === F_UNLCK) {
       // generic_delete_lease: no time_out_leases here, so an expired lease still answers 0.
-      const victim = ctx.leases.find((fl) => fl.file === file && (fl.flags & FL_LAYOUT) === (flags & FL_LAYOUT));
+      // generic_delete_lease matches the description only (fl_file == filp): a plain F_UNLCK
+      // also releases a layout lease (the RFC's holders do exactly that); F_UNLCK|F_LAYOUT
+      // names the layout lease when the description has both.
+      const victim =
+        ctx.leases.find((fl) => fl.file === file && (fl.flags & FL_LAYOUT) === (flags & FL_LAYOUT)) ??
+        (layout ? undefined : ctx.leases.find((fl) => fl.file === file));
       if (victim === undefined) return err('EAGAIN');
       // jan-keep-lease: "the lease must be held until all pins are released" — refused while
       // the owner still pins the file (Jan proposed blocking; a single-threaded owner that

@@ -58,6 +58,8 @@ export const CTL_DOORBELL = 0;
 export const CTL_STOP = 1;
 /** Set by the kernel thread when the hung-task watchdog fires. */
 export const CTL_HANG = 2;
+/** The start gate: process threads wait on it until every one of them is ready. */
+export const CTL_GO = 3;
 export const CTL_SIGWORD_BASE = 8;
 
 export function newChannel(): SharedArrayBuffer {

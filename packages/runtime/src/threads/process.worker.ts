@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
 import { Prng } from '../prng.js';
 import type { ProcessContext, ProgramModule, SharedRegions } from '../types.js';
-import { CTL_DOORBELL, CTL_SIGWORD_BASE, CH_STATE, Channel, IDLE, REQ, RESP } from './channel.js';
+import { CTL_DOORBELL, CTL_GO, CTL_SIGWORD_BASE, CH_STATE, Channel, IDLE, REQ, RESP } from './channel.js';
 
 export interface ProcessWorkerData {
   readonly index: number;
@@ -61,6 +61,9 @@ const ctx: ProcessContext = {
 
 try {
   const mod = (await import(d.program)) as ProgramModule;
+  // The start gate: every process thread starts its program at once, not as its worker came up.
+  parentPort!.postMessage({ type: 'ready' });
+  while (Atomics.load(ctl, CTL_GO) === 0) Atomics.wait(ctl, CTL_GO, 0);
   const output = await mod.runProgram(ctx, d.input);
   parentPort!.postMessage({ type: 'done', output });
 } catch (e) {

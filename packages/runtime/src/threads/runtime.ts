@@ -9,7 +9,7 @@ import { TimerClock } from './timerclock.js';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
-import { CTL_DOORBELL, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
+import { CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
 import type { ProcessWorkerData } from './process.worker.js';
@@ -71,6 +71,11 @@ export class ThreadsRuntime implements Runtime {
       let allDone!: () => void;
       const done = new Promise<void>((r) => (allDone = r));
       if (remaining === 0) allDone();
+      let notReady = spec.processes.length;
+      const go = (): void => {
+        Atomics.store(ctl, CTL_GO, 1);
+        Atomics.notify(ctl, CTL_GO);
+      };
       spec.processes.forEach((p, index) => {
         const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared };
         const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
@@ -80,13 +85,29 @@ export class ThreadsRuntime implements Runtime {
           outcomes.set(p.name, o);
           if (p.daemon !== true && --remaining === 0) allDone();
         };
+        let ready = false;
+        const markReady = (): void => {
+          if (ready) return;
+          ready = true;
+          if (--notReady === 0) go();
+        };
         w.on('message', (m: { type: string; output?: unknown; error?: string }) => {
-          if (m.type === 'progress') partial.set(p.name, m.output);
+          if (m.type === 'ready') markReady();
+          else if (m.type === 'progress') partial.set(p.name, m.output);
           else if (m.type === 'done') finish({ name: p.name, pid: pids[p.name]!, output: m.output });
-          else if (m.type === 'error') finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: m.error ?? 'unknown error' });
+          else if (m.type === 'error') {
+            markReady(); // a program that failed to load must not hold the gate shut
+            finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: m.error ?? 'unknown error' });
+          }
         });
-        w.on('error', (e) => finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: e.stack ?? e.message }));
-        w.on('exit', (code) => finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, ...(code === 0 ? {} : { error: `thread exited with code ${code}` }) }));
+        w.on('error', (e) => {
+          markReady();
+          finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: e.stack ?? e.message });
+        });
+        w.on('exit', (code) => {
+          markReady();
+          finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, ...(code === 0 ? {} : { error: `thread exited with code ${code}` }) });
+        });
       });
       let status: RunResult['status'] = 'ok';
       let detail: string | undefined;

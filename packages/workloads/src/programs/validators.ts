@@ -4,12 +4,13 @@
  * A validator's value is the normalised options the program receives as `input.options`:
  * every default filled in, durations in µs, sizes in bytes, signals by canonical name.
  *
- * Only the workloads that exist have a validator; the others (rdma-writer, rdma-reader,
- * truncator, file-writer, mmap-writer, dio-reader) accept any object until they are written.
+ * Every built-in workload has one (rdma-writer and rdma-reader share parseRdmaOptions).
  */
 import { describe, parseSignal, suggest } from '../scenario/names.js';
 import type { FileSpec, WorkloadOptionsValidator, WorkloadValidators } from '../scenario/types.js';
 import { parseDuration, parseSize } from '../scenario/units.js';
+import { mrTable } from '@leasebreak/model';
+import { SQ_ENTRIES } from '../nic/layout.js';
 
 export const LEASE_TYPES_HELD = ['F_RDLCK', 'F_WRLCK'] as const;
 export const ON_SIGIO = ['release', 'downgrade', 'ignore'] as const;
@@ -189,8 +190,259 @@ export function parseLeaseBreakerOptions(options: Readonly<Record<string, unknow
 const leaseHolder: WorkloadOptionsValidator = (options, context) => parseLeaseHolderOptions(options, { files: context.scenarioFiles });
 const leaseBreaker: WorkloadOptionsValidator = (options, context) => parseLeaseBreakerOptions(options, { files: context.scenarioFiles });
 
+// ---- the race programs: truncator, file-writer, mmap-writer, dio-reader ------------------------
+
+export const TRUNCATOR_OPS = ['truncate-down', 'truncate-up', 'punch', 'collapse', 'insert', 'zero'] as const;
+export type TruncatorOp = (typeof TRUNCATOR_OPS)[number];
+
+/** truncator's options, normalised. */
+export type TruncatorOptions = {
+  readonly file: string;
+  /** The layout changes to mix, each drawn with equal chance (default: all of TRUNCATOR_OPS). */
+  readonly ops: readonly TruncatorOp[];
+  /** Operations per second; 0 = closed loop with a 100 µs pacing sleep (default). */
+  readonly rate: number;
+  /** The range it works in, in 4 KiB pages from offset 0 (default: the file's size in pages). */
+  readonly pages: number;
+  /** Bring the file back to `pages` pages, all written, before the next operation (default true). */
+  readonly restore: boolean;
+  /** µs: arm alarm(2) before each operation so a layout change blocked this long fails EINTR. */
+  readonly signalAfter?: number;
+};
+
+/** file-writer's options, normalised. */
+export type FileWriterOptions = {
+  /** The files to write, round robin (each one of the scenario's files). */
+  readonly files: readonly string[];
+  /** Pages written per file per round; each round starts by truncating the file to 0 (default 16). */
+  readonly pages: number;
+  /** Writes per second; 0 = closed loop with a 100 µs pacing sleep (default). */
+  readonly rate: number;
+};
+
+/** mmap-writer's options, normalised. */
+export type MmapWriterOptions = {
+  readonly file: string;
+  /** Pages mapped (MAP_SHARED, from offset 0) and stored to, cyclically (default: the file's size in pages). */
+  readonly pages: number;
+  /** Stores per second; 0 = closed loop with a 100 µs pacing sleep (default). */
+  readonly rate: number;
+};
+
+/** dio-reader's options, normalised. */
+export type DioReaderOptions = {
+  readonly file: string;
+  /** Pages of `file` mapped as the read buffer (default: the file's size in pages). */
+  readonly pages: number;
+  /** Bytes per direct-I/O read (default pages × 4096); reads walk the buffer chunk by chunk. */
+  readonly chunk: number;
+  /** µs the disk's DMA is in flight, pages pinned (default 2 ms). */
+  readonly inFlight: number;
+  /** Reads per second; 0 = closed loop (default). */
+  readonly rate: number;
+  /** Submit asynchronously (io_submit), munmap the buffer while the DMA is in flight, map it again after (default false). */
+  readonly munmap: boolean;
+};
+
+export const TRUNCATOR_KEYS = ['file', 'ops', 'rate', 'pages', 'restore', 'signalAfter'] as const;
+export const FILE_WRITER_KEYS = ['files', 'pages', 'rate'] as const;
+export const MMAP_WRITER_KEYS = ['file', 'pages', 'rate'] as const;
+export const DIO_READER_KEYS = ['file', 'pages', 'chunk', 'inFlight', 'rate', 'munmap'] as const;
+
+/** The most pages a race program works on (a 4 GiB range). */
+export const MAX_RACE_PAGES = 1 << 20;
+const RACE_PAGE = 4096;
+
+function readRate(r: Reader, options: Readonly<Record<string, unknown>>, what: string): number | undefined {
+  const v = options['rate'];
+  if (v === undefined) return 0;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  return r.bad('rate', `expected rate: ${what} per second, a number ≥ 0 (0 or absent = closed loop), got ${describe(v)}`);
+}
+
+/** `pages`: a whole number ≥ 1; default the scenario's size of `file` in pages (16 when not known). */
+function readPages(r: Reader, options: Readonly<Record<string, unknown>>, pc: ParseContext, file: string | undefined, dflt = 16): number | undefined {
+  const v = options['pages'];
+  if (v === undefined) {
+    const size = file === undefined ? undefined : pc.files?.find((f) => f.path === file)?.size;
+    return size === undefined ? dflt : Math.max(1, Math.ceil(size / RACE_PAGE));
+  }
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_RACE_PAGES) return v;
+  return r.bad('pages', `expected pages: a whole number of 4 KiB pages from 1 to ${MAX_RACE_PAGES}, got ${describe(v)}`);
+}
+
+export function parseTruncatorOptions(options: Readonly<Record<string, unknown>>, pc: ParseContext = {}): OptionsResult<TruncatorOptions> {
+  const r = new Reader(options, pc);
+  r.keys(TRUNCATOR_KEYS);
+  const file = r.file();
+  let ops: TruncatorOp[] | undefined = [...TRUNCATOR_OPS];
+  const ov = options['ops'];
+  if (ov !== undefined) {
+    const list = typeof ov === 'string' ? [ov] : ov;
+    if (!Array.isArray(list) || list.length === 0) {
+      ops = r.bad('ops', `expected ops: a non-empty list of ${TRUNCATOR_OPS.join(', ')}, got ${describe(ov)}`);
+    } else {
+      const seen: TruncatorOp[] = [];
+      for (const o of list) {
+        if (typeof o === 'string' && (TRUNCATOR_OPS as readonly string[]).includes(o)) {
+          if (!seen.includes(o as TruncatorOp)) seen.push(o as TruncatorOp);
+          continue;
+        }
+        const near = typeof o === 'string' ? suggest(o, TRUNCATOR_OPS) : undefined;
+        r.bad('ops', `unknown op ${describe(o)}${near ? ` (did you mean ${near}?)` : ''}; allowed: ${TRUNCATOR_OPS.join(', ')}`);
+      }
+      ops = seen;
+    }
+  }
+  const rate = readRate(r, options, 'layout changes');
+  const pages = readPages(r, options, pc, file);
+  const restore = r.bool('restore', true);
+  let signalAfter: number | undefined;
+  if (r.has('signalAfter')) {
+    signalAfter = r.duration('signalAfter', 0);
+    if (signalAfter === 0) signalAfter = r.bad('signalAfter', 'signalAfter must be longer than 0 (leave it out to let blocked operations wait)');
+  }
+  if (r.issues.length > 0 || file === undefined || ops === undefined || rate === undefined || pages === undefined || restore === undefined) {
+    return { ok: false, issues: r.issues };
+  }
+  return { ok: true, value: { file, ops, rate, pages, restore, ...(signalAfter === undefined ? {} : { signalAfter }) } };
+}
+
+export function parseFileWriterOptions(options: Readonly<Record<string, unknown>>, pc: ParseContext = {}): OptionsResult<FileWriterOptions> {
+  const r = new Reader(options, pc);
+  r.keys(FILE_WRITER_KEYS);
+  let files: string[] | undefined;
+  const fv = options['files'];
+  const known = pc.files === undefined ? '' : pc.files.length === 0 ? ' (the scenario has no files: add some under "files")' : `; the scenario's files: ${pc.files.map((f) => f.path).join(', ')}`;
+  if (fv === undefined) {
+    files = r.bad('files', `missing required option "files": the paths of the files to write (a list)${known}`);
+  } else {
+    const list = typeof fv === 'string' ? [fv] : fv;
+    if (!Array.isArray(list) || list.length === 0) {
+      files = r.bad('files', `expected files: a non-empty list of paths like [/pmem/b], got ${describe(fv)}`);
+    } else {
+      files = [];
+      for (const f of list) {
+        if (typeof f !== 'string' || f.trim() === '') {
+          r.bad('files', `expected a path like /pmem/b in files, got ${describe(f)}`);
+        } else if (pc.files !== undefined && !pc.files.some((x) => x.path === f)) {
+          const near = suggest(f, pc.files.map((x) => x.path));
+          r.bad('files', `file "${f}" is not one of the scenario's files${near ? ` (did you mean ${near}?)` : ''}${known}`);
+        } else if (!files.includes(f)) files.push(f);
+      }
+    }
+  }
+  const pages = readPages(r, options, pc, undefined);
+  const rate = readRate(r, options, 'writes');
+  if (r.issues.length > 0 || files === undefined || pages === undefined || rate === undefined) return { ok: false, issues: r.issues };
+  return { ok: true, value: { files, pages, rate } };
+}
+
+export function parseMmapWriterOptions(options: Readonly<Record<string, unknown>>, pc: ParseContext = {}): OptionsResult<MmapWriterOptions> {
+  const r = new Reader(options, pc);
+  r.keys(MMAP_WRITER_KEYS);
+  const file = r.file();
+  const pages = readPages(r, options, pc, file);
+  const rate = readRate(r, options, 'stores');
+  if (r.issues.length > 0 || file === undefined || pages === undefined || rate === undefined) return { ok: false, issues: r.issues };
+  return { ok: true, value: { file, pages, rate } };
+}
+
+export function parseDioReaderOptions(options: Readonly<Record<string, unknown>>, pc: ParseContext = {}): OptionsResult<DioReaderOptions> {
+  const r = new Reader(options, pc);
+  r.keys(DIO_READER_KEYS);
+  const file = r.file();
+  const pages = readPages(r, options, pc, file);
+  let chunk: number | undefined = pages === undefined ? undefined : pages * RACE_PAGE;
+  if (r.has('chunk')) {
+    chunk = r.size('chunk');
+    if (chunk !== undefined && chunk <= 0) chunk = r.bad('chunk', 'chunk must be at least 1 byte');
+    else if (chunk !== undefined && pages !== undefined && chunk > pages * RACE_PAGE) {
+      chunk = r.bad('chunk', `chunk (${chunk} bytes) is larger than the buffer: pages × 4096 = ${pages * RACE_PAGE} bytes`);
+    }
+  }
+  const inFlight = r.duration('inFlight', 2000);
+  const rate = readRate(r, options, 'reads');
+  const munmap = r.bool('munmap', false);
+  if (r.issues.length > 0 || file === undefined || pages === undefined || chunk === undefined || inFlight === undefined || rate === undefined || munmap === undefined) {
+    return { ok: false, issues: r.issues };
+  }
+  return { ok: true, value: { file, pages, chunk, inFlight, rate, munmap } };
+}
+
+const truncator: WorkloadOptionsValidator = (options, context) => parseTruncatorOptions(options, { files: context.scenarioFiles });
+const fileWriter: WorkloadOptionsValidator = (options, context) => parseFileWriterOptions(options, { files: context.scenarioFiles });
+const mmapWriter: WorkloadOptionsValidator = (options, context) => parseMmapWriterOptions(options, { files: context.scenarioFiles });
+const dioReader: WorkloadOptionsValidator = (options, context) => parseDioReaderOptions(options, { files: context.scenarioFiles });
+
+// ---- rdma-writer, rdma-reader -------------------------------------------------------------------
+
+export const RDMA_ON_SIGIO = ['ignore', 'dereg-release', 'dereg-release-retake'] as const;
+export const RDMA_LAYOUT_LEASE = ['auto', 'always', 'never'] as const;
+export type RdmaOnSigio = (typeof RDMA_ON_SIGIO)[number];
+export type RdmaLayoutLease = (typeof RDMA_LAYOUT_LEASE)[number];
+
+/** rdma-writer's and rdma-reader's options, normalised (programs/rdma-writer.ts). */
+export type RdmaOptions = {
+  /** The file whose mapping is registered: one of the scenario's files. */
+  readonly file: string;
+  /** Pages mapped, registered and streamed over (default 16); the file must hold them. */
+  readonly pages: number;
+  /** What to do on a lease-break SIGIO (default ignore: a handler that does nothing). */
+  readonly onSigio: RdmaOnSigio;
+  /** Take F_SETLEASE F_RDLCK|F_LAYOUT: when the policy needs one for long-term pins (auto, default), always, never. */
+  readonly layoutLease: RdmaLayoutLease;
+  /** Retry a failed ibv_reg_mr every 10 ms until the duration ends (default true). */
+  readonly retryRegister: boolean;
+  /** Work requests kept in flight (default 8, at most RDMA_MAX_DEPTH). */
+  readonly depth: number;
+};
+
+export const RDMA_KEYS = ['file', 'pages', 'onSigio', 'layoutLease', 'retryRegister', 'depth'] as const;
+/** The most pages one MR covers (the MR table's MR_MAX_PAGES). */
+export const RDMA_MAX_PAGES = mrTable.MR_MAX_PAGES;
+/** The most outstanding work requests a QP holds (its ring size). */
+export const RDMA_MAX_DEPTH = SQ_ENTRIES;
+
+export function parseRdmaOptions(options: Readonly<Record<string, unknown>>, pc: ParseContext = {}): OptionsResult<RdmaOptions> {
+  const r = new Reader(options, pc);
+  r.keys(RDMA_KEYS);
+  const file = r.file();
+  let pages: number | undefined = 16;
+  const pv = options['pages'];
+  if (pv !== undefined) {
+    if (typeof pv === 'number' && Number.isInteger(pv) && pv >= 1 && pv <= RDMA_MAX_PAGES) pages = pv;
+    else pages = r.bad('pages', `expected pages: a whole number of 4 KiB pages from 1 to ${RDMA_MAX_PAGES} (one MR), got ${describe(pv)}`);
+  }
+  const size = file === undefined ? undefined : pc.files?.find((f) => f.path === file)?.size;
+  if (pages !== undefined && size !== undefined && pages * 4096 > size) {
+    r.bad('pages', `${pages} pages (${pages * 4096} bytes) is more than ${file} holds (${size} bytes): ibv_reg_mr would fail EFAULT past EOF; use pages ≤ ${Math.floor(size / 4096)} or a larger file`);
+  }
+  const onSigio = r.oneOf('onSigio', RDMA_ON_SIGIO, 'ignore');
+  const layoutLease = r.oneOf('layoutLease', RDMA_LAYOUT_LEASE, 'auto');
+  const retryRegister = r.bool('retryRegister', true);
+  let depth: number | undefined = 8;
+  const dv = options['depth'];
+  if (dv !== undefined) {
+    if (typeof dv === 'number' && Number.isInteger(dv) && dv >= 1 && dv <= RDMA_MAX_DEPTH) depth = dv;
+    else depth = r.bad('depth', `expected depth: outstanding work requests, a whole number from 1 to ${RDMA_MAX_DEPTH}, got ${describe(dv)}`);
+  }
+  if (r.issues.length > 0 || file === undefined || pages === undefined || onSigio === undefined || layoutLease === undefined || retryRegister === undefined || depth === undefined) {
+    return { ok: false, issues: r.issues };
+  }
+  return { ok: true, value: { file, pages, onSigio, layoutLease, retryRegister, depth } };
+}
+
+const rdmaStream: WorkloadOptionsValidator = (options, context) => parseRdmaOptions(options, { files: context.scenarioFiles });
+
 /** `with:` validators of the built-in stress programs that exist. */
 export const WORKLOAD_VALIDATORS: WorkloadValidators = {
   'lease-holder': leaseHolder,
   'lease-breaker': leaseBreaker,
+  truncator,
+  'file-writer': fileWriter,
+  'mmap-writer': mmapWriter,
+  'dio-reader': dioReader,
+  'rdma-writer': rdmaStream,
+  'rdma-reader': rdmaStream,
 };

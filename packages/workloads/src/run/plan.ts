@@ -5,7 +5,7 @@
  */
 import { PAGE_SIZE, POLICIES, type Policy, type PolicyName } from '@leasebreak/model';
 import { type ProcessSpec as RtProcess, type RunSpec, distUrl } from '@leasebreak/runtime';
-import { barrierNames, waitedSignals } from '../scenario/walk.js';
+import { barrierNames, waitedSignals, walkSteps } from '../scenario/walk.js';
 import type { KernelKnobs, Scenario } from '../scenario/types.js';
 
 /** A bad scenario or flag found while planning (exit code 2). */
@@ -20,7 +20,28 @@ const PROGRAMS: Readonly<Record<string, string>> = {
   steps: distUrl('../programs/script.js', import.meta.url).href,
   'lease-holder': distUrl('../programs/lease-holder.js', import.meta.url).href,
   'lease-breaker': distUrl('../programs/lease-breaker.js', import.meta.url).href,
+  'rdma-writer': distUrl('../programs/rdma-writer.js', import.meta.url).href,
+  'rdma-reader': distUrl('../programs/rdma-reader.js', import.meta.url).href,
+  truncator: distUrl('../programs/truncator.js', import.meta.url).href,
+  'file-writer': distUrl('../programs/file-writer.js', import.meta.url).href,
+  'mmap-writer': distUrl('../programs/mmap-writer.js', import.meta.url).href,
+  'dio-reader': distUrl('../programs/dio-reader.js', import.meta.url).href,
 };
+
+/** The simulated NIC (programs/nic.ts): a daemon in every run where a process does RDMA. */
+const NIC_PROGRAM = distUrl('../programs/nic.js', import.meta.url).href;
+export const NIC_NAME = 'nic0';
+const RDMA_STEP_OPS: ReadonlySet<string> = new Set(['ibv_reg_mr', 'ibv_dereg_mr', 'rdma_write', 'rdma_read']);
+
+/** Does any process use RDMA (an rdma-* workload, or RDMA steps anywhere, handlers included)? */
+export function usesRdma(s: Scenario): boolean {
+  return s.processes.some((p) => {
+    if (p.kind === 'workload') return p.workload === 'rdma-writer' || p.workload === 'rdma-reader';
+    let found = false;
+    walkSteps(p.steps, (step) => (found ||= RDMA_STEP_OPS.has(step.op)));
+    return found;
+  });
+}
 
 export interface PlanOptions {
   readonly seed: number;
@@ -67,6 +88,8 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
     throw new BadInput(`${s.source}: files need ${needPages} pages but kernel.pmem is ${pmemPages} pages (${pmemBytes} bytes); make pmem larger or the files smaller`);
   }
 
+  // What a stress program may need to know of the kernel (rdma-*: whether pins need a layout lease).
+  const policyInfo = { name: policyName, longtermPin: knobs.allowLongtermPin ? 'allow' : policy.longtermPin, odp: policy.odp };
   const instances: Record<string, string[]> = {};
   for (const p of s.processes) instances[p.name] = instanceNames(p.name, p.count);
   const processes: RtProcess[] = [];
@@ -84,10 +107,14 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
         for (const b of barrierNames(p)) (barriers[b] ??= []).push(inst);
       } else {
         const program = PROGRAMS[p.workload];
-        if (program === undefined) throw new BadInput(`${s.source}: ${p.path}.workload: "${p.workload}" is not available yet (it comes with the seed-races work); available: lease-holder, lease-breaker`);
-        processes.push({ name: inst, ...(p.uid === undefined ? {} : { uid: p.uid }), program, input: { name: inst, durationNs: opts.durationUs * 1000, options: p.with } });
+        if (program === undefined) throw new BadInput(`${s.source}: ${p.path}.workload: "${p.workload}" is not available yet (it comes with the seed-races work); available: ${Object.keys(PROGRAMS).filter((k) => k !== 'steps').join(', ')}`);
+        processes.push({ name: inst, ...(p.uid === undefined ? {} : { uid: p.uid }), program, input: { name: inst, durationNs: opts.durationUs * 1000, options: p.with, policy: policyInfo } });
       }
     }
+  }
+  if (usesRdma(s)) {
+    if (processes.some((p) => p.name === NIC_NAME)) throw new BadInput(`${s.source}: the process name "${NIC_NAME}" is taken by the simulated NIC in a scenario that uses RDMA; rename that process`);
+    processes.push({ name: NIC_NAME, program: NIC_PROGRAM, input: { name: NIC_NAME }, daemon: true });
   }
   const breakNs = knobs.leaseBreakTimeNs > 0 && knobs.leaseBreakTimeNs <= 60e9 ? knobs.leaseBreakTimeNs : 0;
   const spec: RunSpec = {

@@ -1,0 +1,470 @@
+/**
+ * The simulated RDMA NIC (the `nic0` daemon the plan adds to every run that uses RDMA): it
+ * executes the work requests processes post on their queue pairs, reading and writing pmem
+ * frames DIRECTLY through the MR table's pfn lists — the kernel is not on the data path, as with
+ * a real HCA. It enters the kernel only to fault in a page of an on-demand-paging MR.
+ *
+ * Loop: read the doorbell; take at most one WR from every QP in turn (fair across processes)
+ * until all send queues are empty; then report and wait on the doorbell (no timeout). Reading
+ * the doorbell before scanning means a post that lands after the scan changes the cell and the
+ * wait returns at once: no lost wake-up.
+ *
+ * One WR, page by page (a WR may start and end anywhere inside the MR):
+ *   1. a scheduling point — under the deterministic runtime, a wire-time sleep of `pageNs` on a
+ *      cell nobody writes (virtual time must move while the NIC streams);
+ *   2. Atomics.add(MR_BUSY, 1); check MR_STATE = MR_VALID and MR_KEY = the WR's key (else the
+ *      WR completes EINVAL: deregistered, or a stale key after the slot was reused); read the
+ *      page's pfn cell;
+ *   3. pfn -1: drop MR_BUSY; on an ODP MR enter the kernel (nic_fault, by file offset through
+ *      the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping gone) completes the
+ *      WR EFAULT; on a pinned MR the cell was cleared by a deregistration racing the WR: EFAULT;
+ *   4. read the frame's owner (struct page, seqlock) — the owner at the time of the copy;
+ *      WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key, intended ino = MR_INO,
+ *      intended block = MR_PGOFF + page, seq = the WQE's seq, offset = byte offset in the block)
+ *      then a fill pattern over the rest of the bytes written; READ: copy the bytes out;
+ *   5. Atomics.sub(MR_BUSY, 1) and notify it. Between 2 and 5 there is no await: the kernel's
+ *      invalidation and deregistration clear the pfn cells and then wait for MR_BUSY to reach 0,
+ *      so no DMA can land in a frame after the kernel has let go of it;
+ *   6. classify (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
+ *      ok / dataLeak / staleOffset for a read), count, keep the first violations of each class
+ *      with their evidence (VIOLATIONS_KEPT_PER_CLASS).
+ * Then one completion on the WR's QP: status 0 or an errno number (nic/layout.ts), bytes, pages.
+ *
+ * Output (ctx.progress, the daemon's result): NicOutput. Reported before a completion whose WR
+ * found a new violation, at least every REPORT_EVERY_NS while busy, and whenever the NIC goes
+ * idle; under the deterministic runtime before every completion (it costs nothing there), so the
+ * last report is complete when the run stops the daemon.
+ */
+import { PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp } from '@leasebreak/model';
+import type { ProcessContext } from '@leasebreak/runtime';
+import { type DmaClass, classifyDma } from '@leasebreak/checker';
+import {
+  CQE_BYTES,
+  CQE_OPCODE,
+  CQE_PAGES,
+  CQE_SEQ,
+  CQE_STATUS,
+  CQE_VIOLATIONS,
+  CQE_WRID,
+  DMA_CLASSES,
+  NIC_BUSY,
+  NIC_CLASS_BASE,
+  NIC_DOORBELL,
+  NIC_FAULTS,
+  NIC_IDLE,
+  NIC_PACE,
+  NIC_PAGES_READ,
+  NIC_PAGES_WRITTEN,
+  NIC_PID,
+  NIC_STATE,
+  NIC_WRS,
+  NIC_WR_ERRORS,
+  QP_COMPLETED,
+  QP_CQ_TAIL,
+  QP_MAGIC,
+  QP_MAGIC_VALUE,
+  QP_OWNER,
+  QP_SQ_HEAD,
+  QP_SQ_TAIL,
+  type RdmaOp,
+  WQE_KEY,
+  WQE_LENGTH,
+  WQE_OFFSET,
+  WQE_OPCODE,
+  WQE_SEQ,
+  WQE_WRID,
+  cqeCell,
+  nicView,
+  opName,
+  qpView,
+  wqeCell,
+} from '../nic/layout.js';
+
+const { MR_BUSY, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_SLOTS, MR_STATE, MR_VALID, mrCell, mrPfnCell } = mrTable;
+
+/**
+ * Violations kept with their evidence: the first VIOLATIONS_KEPT_PER_CLASS of each class, so a
+ * burst of lost writes (blocks freed, not yet reused) cannot crowd out the corruption that
+ * follows; VIOLATIONS_KEPT in all. The counts in `classes` are complete.
+ */
+export const VIOLATIONS_KEPT_PER_CLASS = 50;
+export const VIOLATIONS_KEPT = 200;
+/** Report at least this often while busy. */
+export const REPORT_EVERY_NS = 50_000_000;
+/** Wire time of one page under the deterministic runtime (4 KiB at ~4 GB/s). */
+export const DEFAULT_DETERMINISTIC_PAGE_NS = 1000;
+/** ODP faults on one page before the WR gives up (the page kept being invalidated): ETIMEDOUT. */
+export const MAX_FAULTS_PER_PAGE = 32;
+
+const EINVAL = 22;
+const EFAULT = 14;
+const ETIMEDOUT = 110;
+
+export type ViolationClass = Exclude<DmaClass, 'ok'>;
+
+/** One page DMA the checker did not classify `ok`, with its evidence. */
+export interface NicViolation {
+  readonly class: ViolationClass;
+  readonly op: RdmaOp;
+  /** When the bytes were copied (run clock, ns). */
+  readonly atNs: number;
+  readonly pfn: number;
+  /** Who owned the frame at the copy (ino 0: free). */
+  readonly victim: { readonly ino: number; readonly index: number; readonly generation: number };
+  /** The process whose MR it was, and the MR key. */
+  readonly writer: { readonly pid: number; readonly mr: number };
+  /** Where the DMA was meant to go: the MR's file and block. */
+  readonly intended: { readonly ino: number; readonly index: number };
+  /** The QP (process index), wr_id and WQE seq (as in the stamp), byte offset in the block, bytes. */
+  readonly qp: number;
+  readonly wrId: number;
+  readonly seq: number;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+export interface NicOpStats {
+  wrs: number;
+  pages: number;
+  bytes: number;
+}
+
+export interface NicOutput {
+  readonly workload: 'nic';
+  readonly name: string;
+  readonly pid: number;
+  readonly startNs: number;
+  /** When this report was made. */
+  readonly atNs: number;
+  readonly state: 'busy' | 'idle';
+  /** Modelled wire time per page (0: none, real time). */
+  readonly pageNs: number;
+  /** Work requests completed, and how: 'ok' or the error's errno name. */
+  readonly wrs: number;
+  readonly wrErrors: number;
+  readonly completions: Readonly<Record<string, number>>;
+  readonly write: Readonly<NicOpStats>;
+  readonly read: Readonly<NicOpStats>;
+  /** ODP faults taken (nic_fault syscalls) and the failed ones by errno. */
+  readonly faults: number;
+  readonly faultErrors: Readonly<Record<string, number>>;
+  /** Page DMAs per outcome class (complete). */
+  readonly classes: Readonly<Record<DmaClass, number>>;
+  /** The first VIOLATIONS_KEPT_PER_CLASS violations of each class, in order of occurrence. */
+  readonly violations: readonly NicViolation[];
+  /** Violations not kept in the list. */
+  readonly violationsDropped: number;
+}
+
+export interface NicInput {
+  readonly name?: string;
+  /** Wire time per page, ns (default: DEFAULT_DETERMINISTIC_PAGE_NS deterministic, 0 threads). */
+  readonly pageNs?: number;
+}
+
+/** What a test may watch inside the MR_BUSY window of a page DMA (no await allowed there). */
+export interface DmaProbe {
+  readonly op: RdmaOp;
+  readonly slot: number;
+  readonly key: number;
+  readonly pfn: number;
+  readonly page: number;
+  /** The MR table, to look at MR_BUSY while the DMA holds it. */
+  readonly table: Int32Array;
+}
+
+export interface NicOptions {
+  readonly name: string;
+  readonly pageNs: number;
+  /** Test hook, called inside the MR_BUSY window of every page DMA. */
+  readonly probe?: (p: DmaProbe) => void;
+}
+
+interface Wqe {
+  readonly qp: number;
+  readonly opcode: number;
+  readonly key: number;
+  readonly offset: number;
+  readonly length: number;
+  readonly wrId: number;
+  readonly seq: number;
+}
+
+interface Done {
+  readonly status: number;
+  readonly bytes: number;
+  readonly pages: number;
+  readonly violations: number;
+}
+
+export class Nic {
+  private readonly ctx: ProcessContext;
+  private readonly opts: NicOptions;
+  readonly pmem: Pmem;
+  readonly table: Int32Array;
+  readonly nic: Int32Array;
+  private readonly qps: Int32Array[];
+  private readonly scratch = new Uint8Array(PAGE_SIZE);
+  private readonly startNs: number;
+  private lastReportNs = -Infinity;
+  private dirty = true;
+  private urgent = false;
+  private next = 0;
+
+  private wrs = 0;
+  private wrErrors = 0;
+  private readonly completions: Record<string, number> = {};
+  private readonly byOp: Record<RdmaOp, NicOpStats> = { write: { wrs: 0, pages: 0, bytes: 0 }, read: { wrs: 0, pages: 0, bytes: 0 } };
+  private faults = 0;
+  private readonly faultErrors: Record<string, number> = {};
+  private readonly classes: Record<DmaClass, number> = { ok: 0, corruption: 0, dataLeak: 0, staleOffset: 0, lostWrite: 0 };
+  private readonly violations: NicViolation[] = [];
+  private readonly keptByClass: Partial<Record<ViolationClass, number>> = {};
+  private violationsDropped = 0;
+
+  constructor(ctx: ProcessContext, opts: NicOptions) {
+    this.ctx = ctx;
+    this.opts = opts;
+    this.pmem = Pmem.attach(ctx.shared.pmem);
+    this.table = new Int32Array(ctx.shared.mrTable);
+    this.nic = nicView(ctx.shared.nic);
+    this.qps = ctx.shared.qps.map((b) => qpView(b));
+    this.startNs = ctx.now();
+    Atomics.store(this.nic, NIC_PID, ctx.pid);
+  }
+
+  /** Serve work requests for ever (the runtime stops the daemon when the run is over). */
+  async run(): Promise<never> {
+    for (;;) {
+      const bell = Atomics.load(this.nic, NIC_DOORBELL);
+      Atomics.store(this.nic, NIC_STATE, NIC_BUSY);
+      let did = false;
+      while (await this.pass()) did = true;
+      Atomics.store(this.nic, NIC_STATE, NIC_IDLE);
+      if (did || this.dirty) this.report('idle');
+      await this.ctx.waitCell(this.nic, NIC_DOORBELL, bell, null);
+    }
+  }
+
+  /** One fair pass: at most one WR from each QP. Return: whether any WR was executed. */
+  async pass(): Promise<boolean> {
+    let any = false;
+    const n = this.qps.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      const w = this.take(i);
+      if (w === null) continue;
+      any = true;
+      const done = await this.execute(w);
+      this.complete(w, done);
+    }
+    this.next = n === 0 ? 0 : (this.next + 1) % n;
+    return any;
+  }
+
+  /** Take the WQE at the head of QP `i`'s send queue, if any (its slot is free again at once). */
+  private take(i: number): Wqe | null {
+    const q = this.qps[i]!;
+    if (Atomics.load(q, QP_MAGIC) !== QP_MAGIC_VALUE) return null;
+    const head = Atomics.load(q, QP_SQ_HEAD);
+    if (head === Atomics.load(q, QP_SQ_TAIL)) return null;
+    const w: Wqe = {
+      qp: i,
+      opcode: Atomics.load(q, wqeCell(head, WQE_OPCODE)),
+      key: Atomics.load(q, wqeCell(head, WQE_KEY)),
+      offset: Atomics.load(q, wqeCell(head, WQE_OFFSET)),
+      length: Atomics.load(q, wqeCell(head, WQE_LENGTH)),
+      wrId: Atomics.load(q, wqeCell(head, WQE_WRID)),
+      seq: Atomics.load(q, wqeCell(head, WQE_SEQ)),
+    };
+    Atomics.store(q, QP_SQ_HEAD, (head + 1) | 0);
+    return w;
+  }
+
+  /** Post the WR's completion on its QP's CQ and wake the process. */
+  private complete(w: Wqe, d: Done): void {
+    const op = opName(w.opcode);
+    this.wrs++;
+    Atomics.add(this.nic, NIC_WRS, 1);
+    const how = d.status === 0 ? 'ok' : (errnoName(d.status) ?? `E${d.status}`);
+    this.completions[how] = (this.completions[how] ?? 0) + 1;
+    if (d.status !== 0) {
+      this.wrErrors++;
+      Atomics.add(this.nic, NIC_WR_ERRORS, 1);
+    }
+    if (op !== null) this.byOp[op].wrs++;
+    this.dirty = true;
+    // Report before the process can see the completion: what it learns, the report has.
+    const now = this.ctx.now();
+    if (this.urgent || this.ctx.mode === 'deterministic' || now - this.lastReportNs >= REPORT_EVERY_NS) this.report('busy');
+    const q = this.qps[w.qp]!;
+    const tail = Atomics.load(q, QP_CQ_TAIL);
+    Atomics.store(q, cqeCell(tail, CQE_WRID), w.wrId);
+    Atomics.store(q, cqeCell(tail, CQE_STATUS), d.status);
+    Atomics.store(q, cqeCell(tail, CQE_BYTES), d.bytes);
+    Atomics.store(q, cqeCell(tail, CQE_OPCODE), w.opcode);
+    Atomics.store(q, cqeCell(tail, CQE_PAGES), d.pages);
+    Atomics.store(q, cqeCell(tail, CQE_VIOLATIONS), d.violations);
+    Atomics.store(q, cqeCell(tail, CQE_SEQ), w.seq);
+    Atomics.store(q, QP_CQ_TAIL, (tail + 1) | 0);
+    Atomics.add(q, QP_COMPLETED, 1);
+    this.ctx.notifyCell(q, QP_CQ_TAIL);
+  }
+
+  /** The wire time of one page (a scheduling point either way). */
+  private async pace(): Promise<void> {
+    if (this.opts.pageNs > 0) await this.ctx.waitCell(this.nic, NIC_PACE, Atomics.load(this.nic, NIC_PACE), this.opts.pageNs);
+    else await this.ctx.schedPoint();
+  }
+
+  private release(busy: number): void {
+    Atomics.sub(this.table, busy, 1);
+    this.ctx.notifyCell(this.table, busy);
+  }
+
+  /** Execute one WR page by page. */
+  async execute(w: Wqe): Promise<Done> {
+    const t = this.table;
+    const op = opName(w.opcode);
+    let bytes = 0;
+    let pages = 0;
+    let violations = 0;
+    const fail = (status: number): Done => ({ status, bytes, pages, violations });
+    if (op === null || w.length <= 0 || w.offset < 0) return fail(EINVAL);
+    const slot = w.key & 0xff;
+    if (slot >= MR_SLOTS) return fail(EINVAL);
+    // The MR's header, checked once up front (and its state and key again under MR_BUSY per page).
+    if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) return fail(EINVAL);
+    const writer = Atomics.load(t, mrCell(slot, MR_OWNER));
+    // Protection domain: a QP may only use its own process's MRs.
+    if (writer !== Atomics.load(this.qps[w.qp]!, QP_OWNER)) return fail(EINVAL);
+    const npages = Atomics.load(t, mrCell(slot, MR_NPAGES));
+    const odp = Atomics.load(t, mrCell(slot, MR_ODP)) === 1;
+    const ino = Atomics.load(t, mrCell(slot, MR_INO));
+    const pgoff = Atomics.load(t, mrCell(slot, MR_PGOFF));
+    const end = w.offset + w.length;
+    if (end > npages * PAGE_SIZE) return fail(EINVAL);
+    const busy = mrCell(slot, MR_BUSY);
+    const frames = this.pmem.frames;
+    for (let pos = w.offset; pos < end; ) {
+      const page = Math.floor(pos / PAGE_SIZE);
+      const inOff = pos - page * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - inOff, end - pos);
+      await this.pace();
+      let faults = 0;
+      for (;;) {
+        Atomics.add(t, busy, 1);
+        // ---- MR_BUSY held: no await until release() ----
+        if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) {
+          this.release(busy);
+          return fail(EINVAL);
+        }
+        const pfn = Atomics.load(t, mrPfnCell(slot, page));
+        if (pfn < 0 || pfn >= this.pmem.nrPages) {
+          this.release(busy);
+          if (!odp || pfn >= this.pmem.nrPages) return fail(EFAULT);
+          if (++faults > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
+          this.faults++;
+          Atomics.add(this.nic, NIC_FAULTS, 1);
+          const r = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write: op === 'write' });
+          if (r.errno !== null) {
+            this.faultErrors[r.errno] = (this.faultErrors[r.errno] ?? 0) + 1;
+            return fail(EFAULT);
+          }
+          continue;
+        }
+        const owner = this.pmem.owner(pfn);
+        const at = pfn * PAGE_SIZE + inOff;
+        if (op === 'write') {
+          let from = at;
+          if (n >= STAMP_BYTES) {
+            writeStamp(frames, at, { writer, source: w.key, ino, index: pgoff + page, seq: w.seq, offset: inOff });
+            from += STAMP_BYTES;
+          }
+          frames.fill(0xa0 | (writer & 0x0f), from, at + n);
+        } else {
+          this.scratch.set(frames.subarray(at, at + n));
+        }
+        this.opts.probe?.({ op, slot, key: w.key, pfn, page, table: t });
+        this.release(busy);
+        // ---- MR_BUSY dropped ----
+        const cls = classifyDma({ ino, index: pgoff + page }, owner, op);
+        this.classes[cls]++;
+        Atomics.add(this.nic, NIC_CLASS_BASE + DMA_CLASSES.indexOf(cls), 1);
+        if (cls !== 'ok') {
+          violations++;
+          this.record({
+            class: cls,
+            op,
+            atNs: this.ctx.now(),
+            pfn,
+            victim: { ino: owner.ino, index: owner.index, generation: owner.generation },
+            writer: { pid: writer, mr: w.key },
+            intended: { ino, index: pgoff + page },
+            qp: w.qp,
+            wrId: w.wrId,
+            seq: w.seq,
+            offset: inOff,
+            bytes: n,
+          });
+        }
+        break;
+      }
+      pages++;
+      bytes += n;
+      pos += n;
+      const s = this.byOp[op];
+      s.pages++;
+      s.bytes += n;
+      Atomics.add(this.nic, op === 'write' ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, 1);
+    }
+    return { status: 0, bytes, pages, violations };
+  }
+
+  private record(v: NicViolation): void {
+    const kept = (this.keptByClass[v.class] ?? 0) + 1;
+    if (kept <= VIOLATIONS_KEPT_PER_CLASS && this.violations.length < VIOLATIONS_KEPT) {
+      this.keptByClass[v.class] = kept;
+      this.violations.push(v);
+      this.urgent = true;
+    } else {
+      this.violationsDropped++;
+    }
+  }
+
+  private report(state: 'busy' | 'idle'): void {
+    this.ctx.progress(this.output(state));
+    this.lastReportNs = this.ctx.now();
+    this.dirty = false;
+    this.urgent = false;
+  }
+
+  output(state: 'busy' | 'idle'): NicOutput {
+    return {
+      workload: 'nic',
+      name: this.opts.name,
+      pid: this.ctx.pid,
+      startNs: this.startNs,
+      atNs: this.ctx.now(),
+      state,
+      pageNs: this.opts.pageNs,
+      wrs: this.wrs,
+      wrErrors: this.wrErrors,
+      completions: { ...this.completions },
+      write: { ...this.byOp.write },
+      read: { ...this.byOp.read },
+      faults: this.faults,
+      faultErrors: { ...this.faultErrors },
+      classes: { ...this.classes },
+      violations: this.violations.slice(),
+      violationsDropped: this.violationsDropped,
+    };
+  }
+}
+
+/** The daemon's entry point (loaded by URL in its thread, or called directly). */
+export async function runProgram(ctx: ProcessContext, input: unknown): Promise<NicOutput> {
+  const inp = (input ?? {}) as NicInput;
+  const pageNs = inp.pageNs ?? (ctx.mode === 'deterministic' ? DEFAULT_DETERMINISTIC_PAGE_NS : 0);
+  return new Nic(ctx, { name: inp.name ?? ctx.name, pageNs }).run();
+}

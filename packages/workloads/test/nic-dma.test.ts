@@ -1,0 +1,242 @@
+/**
+ * The NIC's data path in isolation: shared regions built by hand (pmem, an MR table slot filled
+ * as the kernel's verbs would, two QPs), work requests posted through uverbs, executed by one
+ * Nic pass. Checks the MR_BUSY protocol (held across each page's copy, dropped before a fault's
+ * syscall, back to 0 after), the stamps, the reads, and every error completion.
+ */
+import { describe, expect, test } from 'vitest';
+import { MR_TABLE_BYTES, PAGE_SIZE, Pmem, STAMP_BYTES, type SyscallRequest, type SyscallResponse, mrTable, readStamp } from '@leasebreak/model';
+import { NIC_REGION_BYTES, type ProcessContext, QP_REGION_BYTES, type SharedRegions } from '@leasebreak/runtime';
+import { NIC_CLASS_BASE, NIC_DOORBELL, NIC_PAGES_WRITTEN, NIC_WRS, QP_CQ_TAIL, QP_SQ_HEAD, SQ_ENTRIES, nicView, qpView } from '../src/nic/layout.js';
+import { type Completion, outstanding, pollCq, postRead, postWrite, qpOpen, tryPollCq } from '../src/nic/uverbs.js';
+import { type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
+
+const { MR_BUSY, MR_DEAD, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_STATE, MR_VALID, PFN_NONE, mrCell, mrPfnCell } = mrTable;
+
+const APP_PID = 100;
+const NIC_PID = 101;
+const INO_A = 7;
+const INO_B = 9;
+
+function regions(): SharedRegions {
+  return {
+    pmem: Pmem.create(64).buffers,
+    mrTable: new SharedArrayBuffer(MR_TABLE_BYTES),
+    qps: [new SharedArrayBuffer(QP_REGION_BYTES), new SharedArrayBuffer(QP_REGION_BYTES)],
+    nic: new SharedArrayBuffer(NIC_REGION_BYTES),
+  };
+}
+
+let clock = 0;
+function ctx(shared: SharedRegions, index: number, pid: number, syscall?: (r: SyscallRequest) => Promise<SyscallResponse>): ProcessContext & { reports: unknown[] } {
+  const reports: unknown[] = [];
+  return {
+    pid,
+    name: `p${pid}`,
+    mode: 'threads',
+    pids: {},
+    syscall: syscall ?? (() => Promise.reject(new Error('no syscall expected'))),
+    now: () => (clock += 1000),
+    random: () => 0.5,
+    schedPoint: () => Promise.resolve(),
+    signalFlagged: () => false,
+    progress: (o) => void reports.push(o),
+    index,
+    shared,
+    waitCell: (arr, i, v) => Promise.resolve(Atomics.load(arr, i) === v ? 'timed-out' : 'not-equal'),
+    notifyCell: (arr, i) => void Atomics.notify(arr, i),
+    reports,
+  };
+}
+
+/** Fill MR slot `slot` as Verbs.regMr does: pfn cells, header, state published last. */
+function setMr(t: Int32Array, slot: number, o: { key: number; owner?: number; pfns: number[]; odp?: boolean; ino?: number; pgoff?: number }): void {
+  o.pfns.forEach((p, i) => Atomics.store(t, mrPfnCell(slot, i), p));
+  Atomics.store(t, mrCell(slot, MR_OWNER), o.owner ?? APP_PID);
+  Atomics.store(t, mrCell(slot, MR_NPAGES), o.pfns.length);
+  Atomics.store(t, mrCell(slot, MR_ODP), o.odp === true ? 1 : 0);
+  Atomics.store(t, mrCell(slot, MR_INO), o.ino ?? INO_A);
+  Atomics.store(t, mrCell(slot, MR_PGOFF), o.pgoff ?? 0);
+  Atomics.store(t, mrCell(slot, MR_KEY), o.key);
+  Atomics.store(t, mrCell(slot, MR_STATE), MR_VALID);
+}
+
+function setup() {
+  const shared = regions();
+  const pm = Pmem.attach(shared.pmem);
+  const table = new Int32Array(shared.mrTable);
+  // Frames 10..13 are /a's blocks 0..3 (the MR maps /a from block 0).
+  for (let i = 0; i < 4; i++) pm.setOwner(10 + i, INO_A, i);
+  const app = ctx(shared, 0, APP_PID);
+  qpOpen(app, 16);
+  const probes: { busy: number; p: DmaProbe }[] = [];
+  const nicCtx = ctx(shared, 1, NIC_PID);
+  const nic = new Nic(nicCtx, { name: 'nic0', pageNs: 0, probe: (p) => probes.push({ busy: Atomics.load(p.table, mrCell(p.slot, MR_BUSY)), p }) });
+  return { shared, pm, table, app, nic, nicCtx, probes };
+}
+
+async function drain(nic: Nic): Promise<void> {
+  while (await nic.pass());
+}
+
+describe('uverbs rings', () => {
+  test('post bumps the tail and the doorbell; depth bounds outstanding WRs (ENOMEM); bad arguments EINVAL', () => {
+    const { app, shared } = setup();
+    const nicw = nicView(shared.nic);
+    qpOpen(app, 2);
+    expect(postWrite(app, 1, 0, 4096)).toMatchObject({ ok: true, seq: 0 });
+    expect(postRead(app, 1, 0, 4096)).toMatchObject({ ok: true, seq: 1 });
+    expect(postWrite(app, 1, 0, 4096)).toEqual({ ok: false, errno: 'ENOMEM' });
+    expect(outstanding(app)).toBe(2);
+    expect(Atomics.load(nicw, NIC_DOORBELL)).toBe(2);
+    expect(postWrite(app, 1, -1, 4096)).toEqual({ ok: false, errno: 'EINVAL' });
+    expect(postWrite(app, 1, 0, 0)).toEqual({ ok: false, errno: 'EINVAL' });
+    expect(qpOpen(app, 10_000)).toBe(SQ_ENTRIES);
+  });
+
+  test('pollCq with nothing to poll waits and returns []', async () => {
+    const { app } = setup();
+    expect(await pollCq(app, 1000)).toEqual([]);
+    expect(tryPollCq(app)).toEqual([]);
+  });
+});
+
+describe('the NIC data path', () => {
+  test('a WRITE: a stamp at the start of every page written, the fill after it; MR_BUSY held during each copy only', async () => {
+    const { app, nic, pm, table, probes, shared } = setup();
+    setMr(table, 3, { key: 3 | (5 << 8), pfns: [10, 11, 12, 13] });
+    // From byte 100 of page 1 to byte 99 of page 3: three pages touched.
+    const p = postWrite(app, 3 | (5 << 8), PAGE_SIZE + 100, 2 * PAGE_SIZE);
+    expect(p.ok).toBe(true);
+    await drain(nic);
+    const [c] = tryPollCq(app);
+    expect(c).toMatchObject<Partial<Completion>>({ op: 'write', status: 0, errno: null, bytes: 2 * PAGE_SIZE, pages: 3, violations: 0, seq: 0 });
+    expect(probes.map((x) => x.busy)).toEqual([1, 1, 1]);
+    expect(probes.map((x) => x.p.pfn)).toEqual([11, 12, 13]);
+    expect(Atomics.load(table, mrCell(3, MR_BUSY))).toBe(0);
+    // Page 1: stamp at byte 100 (offset 100 in the block), fill after it; bytes before untouched.
+    expect(readStamp(pm.frame(11), 100)).toEqual({ writer: APP_PID, source: 3 | (5 << 8), ino: INO_A, index: 1, seq: 0, offset: 100 });
+    expect(pm.frame(11)[99]).toBe(0);
+    expect(pm.frame(11)[100 + STAMP_BYTES]).toBe(0xa0 | (APP_PID & 0x0f));
+    expect(readStamp(pm.frame(12), 0)).toMatchObject({ index: 2, offset: 0 });
+    expect(readStamp(pm.frame(13), 0)).toMatchObject({ index: 3, offset: 0 });
+    expect(pm.frame(13)[99]).toBe(0xa0 | (APP_PID & 0x0f));
+    expect(pm.frame(13)[100]).toBe(0);
+    expect(readStamp(pm.frame(10), 0)).toBeNull();
+    const nicw = nicView(shared.nic);
+    expect(Atomics.load(nicw, NIC_WRS)).toBe(1);
+    expect(Atomics.load(nicw, NIC_PAGES_WRITTEN)).toBe(3);
+    expect(Atomics.load(nicw, NIC_CLASS_BASE)).toBe(3); // ok
+    expect(Atomics.load(qpView(shared.qps[0]!), QP_SQ_HEAD)).toBe(1);
+    expect(Atomics.load(qpView(shared.qps[0]!), QP_CQ_TAIL)).toBe(1);
+  });
+
+  test('the owner is read at the copy: a frame given to another file is corruption (write) and dataLeak (read), a free one lostWrite', async () => {
+    const { app, nic, pm, table } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10, 11, 12, 13] });
+    pm.setOwner(11, INO_B, 6); // truncated away from /a and reused by /b's block 6
+    pm.setOwner(12, -1, -1); // freed
+    postWrite(app, 0x100, 0, 4 * PAGE_SIZE);
+    postRead(app, 0x100, PAGE_SIZE, PAGE_SIZE);
+    await drain(nic);
+    const [w, r] = tryPollCq(app);
+    expect(w).toMatchObject({ status: 0, pages: 4, violations: 2 });
+    expect(r).toMatchObject({ op: 'read', status: 0, pages: 1, violations: 1 });
+    const out = nic.output('idle');
+    expect(out.classes).toEqual({ ok: 2, corruption: 1, dataLeak: 1, staleOffset: 0, lostWrite: 1 });
+    expect(out.violations.map((v) => v.class)).toEqual(['corruption', 'lostWrite', 'dataLeak']);
+    expect(out.violations[0]).toMatchObject({ op: 'write', pfn: 11, victim: { ino: INO_B, index: 6 }, writer: { pid: APP_PID, mr: 0x100 }, intended: { ino: INO_A, index: 1 }, qp: 0, seq: 0 });
+    expect(out.violations[2]).toMatchObject({ op: 'read', pfn: 11, victim: { ino: INO_B, index: 6 }, intended: { ino: INO_A, index: 1 }, seq: 1 });
+    // The victim block got the stamp naming the intended one.
+    expect(readStamp(pm.frame(11), 0)).toMatchObject({ ino: INO_A, index: 1 });
+    // Same file, another block (an insert shifted it): staleOffset.
+    pm.setOwner(13, INO_A, 9);
+    postWrite(app, 0x100, 3 * PAGE_SIZE, PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ violations: 1 });
+    expect(nic.output('idle').classes.staleOffset).toBe(1);
+  });
+
+  test('a READ copies out and leaves the frame alone', async () => {
+    const { app, nic, pm, table } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10, 11] });
+    pm.frame(10).fill(0x77);
+    postRead(app, 0x100, 0, 2 * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ op: 'read', status: 0, bytes: 2 * PAGE_SIZE, pages: 2 });
+    expect(pm.frame(10).every((b) => b === 0x77)).toBe(true);
+    expect(nic.output('idle').read).toEqual({ wrs: 1, pages: 2, bytes: 2 * PAGE_SIZE });
+  });
+
+  test('error completions: dead MR, stale key, another process\'s MR, out of range (EINVAL); a cleared pfn on a pinned MR (EFAULT)', async () => {
+    const { app, nic, table, probes } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10, 11] });
+    setMr(table, 1, { key: 0x201, pfns: [12], owner: 555 });
+    setMr(table, 2, { key: 0x102, pfns: [13] });
+    Atomics.store(table, mrCell(2, MR_STATE), MR_DEAD);
+    postWrite(app, 0x102, 0, 8); // deregistered
+    postWrite(app, 0x200, 0, 8); // slot 0, stale generation
+    postWrite(app, 0x201, 0, 8); // another protection domain
+    postWrite(app, 0x100, PAGE_SIZE, PAGE_SIZE + 1); // past the MR's end
+    await drain(nic);
+    expect(tryPollCq(app).map((c) => c.errno)).toEqual(['EINVAL', 'EINVAL', 'EINVAL', 'EINVAL']);
+    // Deregistration racing the WR: the kernel cleared the second page's cell.
+    Atomics.store(table, mrPfnCell(0, 1), PFN_NONE);
+    postWrite(app, 0x100, 0, 2 * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ errno: 'EFAULT', status: 14, bytes: PAGE_SIZE, pages: 1 });
+    expect(probes).toHaveLength(1);
+    for (const s of [0, 1, 2]) expect(Atomics.load(table, mrCell(s, MR_BUSY))).toBe(0);
+    expect(nic.output('idle')).toMatchObject<Partial<NicOutput>>({ wrs: 5, wrErrors: 5, completions: { EINVAL: 4, EFAULT: 1 } });
+  });
+
+  test('ODP: a missing page is faulted in through the kernel with MR_BUSY dropped, then the copy retried; a failed fault completes EFAULT', async () => {
+    const shared = regions();
+    const pm = Pmem.attach(shared.pmem);
+    const table = new Int32Array(shared.mrTable);
+    pm.setOwner(20, INO_A, 0);
+    setMr(table, 4, { key: 0x104, pfns: [PFN_NONE, PFN_NONE], odp: true });
+    const faults: { req: SyscallRequest; busy: number }[] = [];
+    const syscall = async (req: SyscallRequest): Promise<SyscallResponse> => {
+      faults.push({ req, busy: Atomics.load(table, mrCell(4, MR_BUSY)) });
+      if (req.op !== 'nic_fault') throw new Error(`unexpected ${req.op}`);
+      if (req.page === 0) {
+        Atomics.store(table, mrPfnCell(4, 0), 20); // what Verbs.odpFault does
+        return { ret: 20, errno: null, killed: null, handlers: [] };
+      }
+      return { ret: -1, errno: 'EFAULT', killed: null, handlers: [] }; // page 1 is past EOF
+    };
+    const app = ctx(shared, 0, APP_PID);
+    qpOpen(app);
+    const nic = new Nic(ctx(shared, 1, NIC_PID, syscall), { name: 'nic0', pageNs: 0 });
+    postWrite(app, 0x104, 0, PAGE_SIZE);
+    postWrite(app, 0x104, PAGE_SIZE, PAGE_SIZE);
+    await drain(nic);
+    const [ok, past] = tryPollCq(app);
+    expect(ok).toMatchObject({ status: 0, pages: 1, violations: 0 });
+    expect(past).toMatchObject({ errno: 'EFAULT', pages: 0, bytes: 0 });
+    expect(faults).toEqual([
+      { req: { op: 'nic_fault', key: 0x104, page: 0, write: true }, busy: 0 },
+      { req: { op: 'nic_fault', key: 0x104, page: 1, write: true }, busy: 0 },
+    ]);
+    expect(readStamp(pm.frame(20), 0)).toMatchObject({ ino: INO_A, index: 0, source: 0x104 });
+    expect(nic.output('idle')).toMatchObject({ faults: 2, faultErrors: { EFAULT: 1 }, violations: [] });
+    expect(Atomics.load(table, mrCell(4, MR_BUSY))).toBe(0);
+  });
+
+  test('QPs are served fairly, one WR each per pass; a QP that was never opened is skipped', async () => {
+    const { shared, nic, table, app } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10] });
+    setMr(table, 1, { key: 0x101, pfns: [11], owner: NIC_PID });
+    const other = ctx(shared, 1, NIC_PID);
+    for (let i = 0; i < 3; i++) postWrite(app, 0x100, 0, 64);
+    for (let i = 0; i < 3; i++) postWrite(other, 0x101, 0, 64);
+    expect(await nic.pass()).toBe(true);
+    expect(tryPollCq(app)).toHaveLength(1);
+    expect(tryPollCq(other)).toHaveLength(1);
+    await drain(nic);
+    expect(tryPollCq(app)).toHaveLength(2);
+    expect(tryPollCq(other).map((c) => c.status)).toEqual([0, 0]);
+    expect(await nic.pass()).toBe(false);
+  });
+});

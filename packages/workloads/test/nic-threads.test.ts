@@ -1,0 +1,84 @@
+/**
+ * The NIC under the threads runtime: a real worker thread doing DMA into the shared pmem while
+ * the kernel thread truncates and reallocates — the no-break corruption, for real. Runs the
+ * compiled programs (dist/): build first (`npx turbo run build`).
+ */
+import { describe, expect, test } from 'vitest';
+import { runScenario } from '../src/index.js';
+import type { NicOutput } from '../src/programs/nic.js';
+import type { RdmaOutput } from '../src/programs/rdma-writer.js';
+import { PAGE_OF, load } from './nic-helpers.js';
+
+/**
+ * The writer is scripted so that the order is certain on real threads (registered before the
+ * truncate: a barrier), then streams 64 KiB RDMA WRITEs while the truncater empties /pmem/a and
+ * the filler writes /pmem/b, which gets the freed blocks.
+ */
+const race = `
+name: threads-truncate-vs-pin
+kernel: { pmem: 512KiB }
+files:
+  - { path: /pmem/a, size: 64KiB }
+  - { path: /pmem/b, size: 0 }
+processes:
+  - name: rdma
+    steps:
+      - { open: /pmem/a, flags: O_RDWR, as: fd }
+      - { mmap: fd, length: 64KiB, as: buf }
+      - { ibv_reg_mr: buf, as: mr, expect: ok }
+      - { barrier: pinned }
+      - { repeat: 3000, steps: [ { rdma_write: mr, offset: 0, length: 64KiB, expect: 0 } ] }
+  - name: truncater
+    steps:
+      - { barrier: pinned }
+      - { sleep: 5ms }
+      - { truncate: /pmem/a, length: 0, expect: 0 }
+  - name: filler
+    steps:
+      - { barrier: pinned }
+      - { sleep: 15ms }
+      - { open: /pmem/b, flags: O_RDWR, as: fd }
+      - { repeat: 16, steps: [ { write: fd, data: "${PAGE_OF('f')}" } ] }
+mode: threads
+`;
+
+/** The rdma-writer program on real threads, alone: it streams and every DMA lands right. */
+const stream = `
+name: threads-rdma-writer
+kernel: { pmem: 512KiB }
+files: [ { path: /pmem/a, size: 64KiB } ]
+processes:
+  - name: rdma
+    workload: rdma-writer
+    with: { file: /pmem/a, pages: 16, depth: 4 }
+duration: 100ms
+mode: threads
+`;
+
+describe('threads runtime', () => {
+  test('no-break: the NIC thread corrupts the file that got the truncated blocks', { timeout: 30_000 }, async () => {
+    const [report] = await runScenario(load(race), { policies: ['no-break'] });
+    expect(report!.status, JSON.stringify(report!.expectations)).toBe('passed');
+    const nic = report!.processes.find((p) => p.name === 'nic0')!.workload as NicOutput;
+    expect(nic.workload).toBe('nic');
+    expect(nic.classes.corruption).toBeGreaterThan(0);
+    expect(nic.violations.some((v) => v.class === 'corruption')).toBe(true);
+    expect(report!.outcomes.corruption).toBeGreaterThan(0);
+    expect(report!.violations.find((v) => v.class === 'corruption')).toMatchObject({ victim: { path: '/pmem/b' }, writer: { process: 'rdma' }, intended: { path: '/pmem/a' }, via: 'rdma' });
+  });
+
+  test('rdma-writer streams through the NIC thread until the duration ends, then exits 0', { timeout: 30_000 }, async () => {
+    const [report] = await runScenario(load(stream), { policies: ['no-break'] });
+    expect(report!.status, JSON.stringify(report!.expectations)).toBe('passed');
+    const out = (name: string) => report!.processes.find((p) => p.name === name)!;
+    const w = out('rdma').workload as RdmaOutput;
+    const nic = out('nic0').workload as NicOutput;
+    expect(out('rdma').exit).toBe(0);
+    expect(w).toMatchObject({ registrations: 1, deregistrations: 1, regErrnos: {}, done: true });
+    expect(w.completions['ok']).toBeGreaterThan(16);
+    expect(w.completed).toBe(w.posted);
+    expect(nic.classes.ok).toBeGreaterThanOrEqual(w.completions['ok']!);
+    expect(nic.violations).toEqual([]);
+    expect(report!.outcomes.corruption).toBe(0);
+  });
+});

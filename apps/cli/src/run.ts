@@ -23,6 +23,8 @@ import {
   runScenario,
 } from '@leasebreak/workloads';
 import { WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
+import { toChromeTrace } from '@leasebreak/trace';
+import { renderReport } from '@leasebreak/report';
 
 export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
 
@@ -91,6 +93,12 @@ export function runOptions(flags: RunFlags): { policies?: string[]; seed?: numbe
   return out;
 }
 
+/** trace-<policy>-<seed>.json (with the scenario's name first when several scenarios run). */
+export function traceFileName(r: Pick<Report, 'scenario' | 'policy' | 'seed'>, withScenario: boolean): string {
+  const safe = (x: string): string => x.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return `trace-${withScenario ? `${safe(r.scenario)}-` : ''}${safe(r.policy)}-${r.seed}.json`;
+}
+
 /** Write a file whole or not at all: a temporary beside it, then rename. */
 export async function writeWhole(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -136,12 +144,26 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
   process.once('SIGINT', onSigint);
   const reports: Report[] = [];
   const tty = process.stderr.isTTY === true;
+  // --out: a Perfetto trace per run, written as each run ends (the events are not kept).
+  const planned = scenarios.reduce((n, s) => n + (opts.policies ?? s.policy).length * (opts.runs ?? s.runs), 0);
+  let traced = 0;
+  const out = flags.out;
+  if (out !== undefined) await mkdir(out, { recursive: true });
   try {
     for (const s of scenarios) {
       reports.push(
         ...(await runScenario(s, {
           ...opts,
           signal: ac.signal,
+          ...(out === undefined
+            ? {}
+            : {
+                onResult: async (result, r) => {
+                  const text = JSON.stringify(toChromeTrace({ events: result.events, processes: result.processes, scenario: r.scenario, policy: r.policy, seed: r.seed, mode: r.mode })) + '\n';
+                  if (traced++ === 0) await writeWhole(join(out, 'trace.json'), text);
+                  if (planned > 1) await writeWhole(join(out, traceFileName(r, scenarios.length > 1)), text);
+                },
+              }),
           onRun: (done, total, r) => {
             if (total > 1 && (tty || done === total || done % 10 === 0)) process.stderr.write(`${s.name}: run ${done}/${total} (${r.policy}, seed ${r.seed}) ${r.status}\n`);
           },
@@ -157,8 +179,8 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
   }
   const body = reports.length === 1 ? reports[0] : reports;
   if (flags.out !== undefined) {
-    await mkdir(flags.out, { recursive: true });
     await writeWhole(join(flags.out, 'report.json'), JSON.stringify(body, null, 2) + '\n');
+    await writeWhole(join(flags.out, 'report.html'), renderReport({ reports }));
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(reports.map(formatReport).join('\n\n') + '\n');

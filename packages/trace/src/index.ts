@@ -1,3 +1,10 @@
 export { MemorySink, NULL_SINK } from './events.js';
 export type { EventSink, SimEvent, SimEventKind } from './events.js';
 export { EventHasher, hashEvents } from './hash.js';
+export { matchLeaseBreaks, breakPhases } from './breaks.js';
+export type { BreakMark, BreakWait, BreakPhasesNs, LeaseBreakMatch } from './breaks.js';
+export { toChromeTrace, kernelFunction, KERNEL_FUNCTIONS, NIC_PROCESS_NAME, TRACE_VERSION } from './perfetto.js';
+export type { ChromeTrace, ChromeTraceEvent, ChromeTraceInput, ChromePhase } from './perfetto.js';
+export { validateChromeTrace } from './validate.js';
+export { LatencyHistogram, mergeHistograms, HISTOGRAM_LOWEST_NS, HISTOGRAM_HIGHEST_NS, HISTOGRAM_DIGITS } from './histogram.js';
+export type { PercentilesUs } from './histogram.js';

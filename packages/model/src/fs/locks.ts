@@ -140,10 +140,11 @@ export class Locks {
     if (arg === F_UNLCK || arg === F_RDLCK) fl.flags &= ~FL_DOWNGRADE_PENDING;
     ctx.blocked.wakeUp();
     if (arg === F_UNLCK) {
+      // Reported first, while the file still names its owner.
+      this.observer?.leaseEvent(fl, why === 'reap' ? 'lease.reap' : 'lease.release', { forced: why === 'reap' });
       fl.file.ownerPid = 0;
       fl.file.signum = 0;
       ctx.leases.splice(ctx.leases.indexOf(fl), 1);
-      this.observer?.leaseEvent(fl, why === 'reap' ? 'lease.reap' : 'lease.release', { forced: why === 'reap' });
     } else if (why === 'reap' || (wasBreaking && arg === F_RDLCK)) {
       this.observer?.leaseEvent(fl, why === 'reap' ? 'lease.reap' : 'lease.downgrade', { target: arg, forced: why === 'reap' });
     } else {
@@ -374,7 +375,15 @@ export class Locks {
       const why = await sleepOn(this.k.clock, task, [ctx.blocked], { deadlineNs: until, interruptible: true });
       task.blockedOn = null;
       if (why === 'interrupted' || why === 'killed') return done('EINTR', 'EINTR');
-      if (why === 'timeout') this.timeOutLeases(inode);
+      if (why === 'timeout') {
+        this.timeOutLeases(inode);
+        // jan-keep-lease: a layout lease past its deadline that its owner still pins is kept (the
+        // culprit stays visible), so the layout cannot be broken: the breaker fails ETXTBSY rather
+        // than sleeping towards a deadline that has already passed.
+        if (ctx.leases.some((fl) => this.conflicts(fl, breakerType, layout) && this.pinnedUnder(fl) && (this.pastTime(fl.breakTime) || this.pastTime(fl.downgradeTime)))) {
+          return done('timedOut', 'ETXTBSY');
+        }
+      }
     }
     // The holder did not answer in time if we resumed at or after the deadline (the lease was
     // reaped by us or by whoever looked first).

@@ -5,8 +5,8 @@
 import type { RunResult } from '@leasebreak/runtime';
 import { Pmem } from '@leasebreak/model';
 import { type DmaRecord, type Violation as CheckedViolation, countClasses, dmaRecordsFromEvents, offlineScan, toViolation } from '@leasebreak/checker';
-import type { SimEvent } from '@leasebreak/trace';
-import { type Expectation, type StepRecord, percentile } from '../programs/records.js';
+import { LatencyHistogram, type SimEvent, breakPhases, matchLeaseBreaks } from '@leasebreak/trace';
+import type { Expectation, StepRecord } from '../programs/records.js';
 import type { ScriptOutput } from '../programs/script.js';
 import { INFORMED_FAILURE_ERRNOS, OUTCOME_KEYS, type InformedFailureErrno, type Scenario } from '../scenario/types.js';
 
@@ -29,6 +29,17 @@ export interface Outcomes {
 }
 
 export type Violation = CheckedViolation;
+
+/** One lease break: the breaker's wait from the break to its end (`result`: ok, timedOut, EINTR, EWOULDBLOCK). */
+export interface LeaseBreakRecord {
+  /** The breaker's pid. */
+  readonly breaker: number;
+  /** The pids whose leases it broke. */
+  readonly holders: readonly number[];
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly result: string;
+}
 
 export interface ProcessReport {
   readonly name: string;
@@ -59,6 +70,10 @@ export interface Report {
     readonly wouldBlock: number;
     readonly latencyUs: Percentiles;
     readonly phasesUs: { readonly notify: Percentiles; readonly holder: Percentiles; readonly wake: Percentiles };
+    /** The first MAX_BREAKS_LISTED breaks, in time order, for the HTML report's histogram and timeline (absent in older reports). */
+    readonly breaks?: readonly LeaseBreakRecord[];
+    /** The total latency as an HdrHistogram (V2 compressed base64, ns) to merge runs with (always written; absent in older reports). */
+    readonly histogram?: string;
   };
   readonly processes: readonly ProcessReport[];
   readonly expectations: readonly Expectation[];
@@ -70,49 +85,92 @@ export interface Report {
   readonly detail?: string;
 }
 
-function pct(values: number[]): Percentiles {
-  const s = values.sort((a, b) => a - b);
-  const r = (x: number): number => Math.round(x * 10) / 10;
-  return { p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), p999: r(percentile(s, 99.9)), max: r(s[s.length - 1] ?? 0) };
-}
-
 const us = (ns: number): number => ns / 1000;
 
-/** Lease breaks and their phases: notify (break → holder takes the signal), holder (→ release), wake (→ breaker resumes). */
+/** Most lease breaks listed one by one in a report (the counts and percentiles cover all). */
+const MAX_BREAKS_LISTED = 1000;
+
+/** One breaker's lease break: its total latency and, when it completed, its three phases (µs). */
+export interface LeaseBreakPhases {
+  readonly breaker: number;
+  readonly ino: number;
+  readonly startUs: number;
+  readonly totalUs: number;
+  /** ok · timedOut · EINTR */
+  readonly result: string;
+  /** Completed breaks only: notify + holder + wake = totalUs. */
+  readonly phases: { readonly notifyUs: number; readonly holderUs: number; readonly wakeUs: number } | null;
+}
+
+/**
+ * Every lease break (a breaker's wait in __break_lease; O_NONBLOCK ones excluded) and, for each
+ * that completed, notify = the holder took the signal − the break started, holder = the lease
+ * left its breaking state − the signal, wake = the breaker resumed − the release
+ * (@leasebreak/trace matchLeaseBreaks / breakPhases).
+ */
+export function leaseBreakPhases(events: readonly SimEvent[]): LeaseBreakPhases[] {
+  return matchLeaseBreaks(events)
+    .waits.filter((w) => w.result !== 'EWOULDBLOCK')
+    .map((w) => {
+      let phases: LeaseBreakPhases['phases'] = null;
+      if (w.result === 'ok') {
+        const p = breakPhases(w);
+        phases = { notifyUs: us(p.notify), holderUs: us(p.holder), wakeUs: us(p.wake) };
+      }
+      return { breaker: w.breaker, ino: w.ino, startUs: us(w.startNs), totalUs: us(w.endNs - w.startNs), result: w.result, phases };
+    });
+}
+
+/**
+ * Lease breaks and their phases: notify (break → holder takes the signal), holder (→ release),
+ * wake (→ breaker resumes), as HDR histograms. Timed-out and interrupted breaks count in the
+ * total latency, not in the phases; O_NONBLOCK ones only in `wouldBlock`.
+ */
 export function leaseBreakStats(events: readonly SimEvent[]): Report['leaseBreaks'] {
-  const total: number[] = [];
-  const notify: number[] = [];
-  const holder: number[] = [];
-  const wake: number[] = [];
+  const total = new LatencyHistogram();
+  const notify = new LatencyHistogram();
+  const holder = new LatencyHistogram();
+  const wake = new LatencyHistogram();
   let count = 0;
   let timedOut = 0;
   let interrupted = 0;
   let wouldBlock = 0;
-  for (const d of events) {
-    if (d.kind !== 'lease.break.done') continue;
-    if (d.result === 'EWOULDBLOCK') {
+  const breaks: LeaseBreakRecord[] = [];
+  const brokenBy = new Map<string, Set<number>>();
+  for (const e of events) {
+    if (e.kind !== 'lease.break') continue;
+    const k = `${e.breaker}@${e.t}`;
+    brokenBy.set(k, (brokenBy.get(k) ?? new Set<number>()).add(e.owner));
+  }
+  for (const w of matchLeaseBreaks(events).waits) {
+    if (breaks.length < MAX_BREAKS_LISTED) {
+      const holders = [...(brokenBy.get(`${w.breaker}@${w.startNs}`) ?? [])];
+      breaks.push({ breaker: w.breaker, holders, startUs: Math.round(us(w.startNs) * 10) / 10, endUs: Math.round(us(w.endNs) * 10) / 10, result: w.result });
+    }
+    if (w.result === 'EWOULDBLOCK') {
       wouldBlock++;
       continue;
     }
     count++;
-    if (d.result === 'timedOut') timedOut++;
-    if (d.result === 'EINTR') {
-      interrupted++;
-      continue;
-    }
-    total.push(us(d.t - d.startedAt));
-    if (d.result !== 'ok') continue;
-    const marks = events.filter((e): e is Extract<SimEvent, { kind: 'lease.break' }> => e.kind === 'lease.break' && e.breaker === d.breaker && e.t === d.startedAt);
-    const owners = new Set(marks.map((m) => m.owner));
-    const leases = new Set(marks.map((m) => m.lease));
-    const sig = events.find((e) => e.kind === 'signal.deliver' && owners.has(e.pid) && e.t >= d.startedAt && e.t <= d.t && (e.how === 'handler' || e.how === 'wait'));
-    const rel = events.find((e) => e.kind === 'lease.transition' && leases.has(e.lease) && e.t >= d.startedAt && e.t <= d.t && e.from.startsWith('breaking'));
-    if (sig === undefined || rel === undefined || rel.t < sig.t) continue;
-    notify.push(us(sig.t - d.startedAt));
-    holder.push(us(rel.t - sig.t));
-    wake.push(us(d.t - rel.t));
+    if (w.result === 'timedOut') timedOut++;
+    if (w.result === 'EINTR') interrupted++;
+    total.record(w.endNs - w.startNs);
+    if (w.result !== 'ok') continue;
+    const p = breakPhases(w);
+    notify.record(p.notify);
+    holder.record(p.holder);
+    wake.record(p.wake);
   }
-  return { count, timedOut, interrupted, wouldBlock, latencyUs: pct(total), phasesUs: { notify: pct(notify), holder: pct(holder), wake: pct(wake) } };
+  return {
+    count,
+    timedOut,
+    interrupted,
+    wouldBlock,
+    latencyUs: total.percentiles(),
+    phasesUs: { notify: notify.percentiles(), holder: holder.percentiles(), wake: wake.percentiles() },
+    breaks,
+    histogram: total.encode(),
+  };
 }
 
 /** Most violations listed in a report (the counts in `outcomes` are complete). */

@@ -3,7 +3,7 @@
  * Reports come back whole; an interrupted run is reported as `interrupted`.
  */
 import { POLICY_NAMES, type PolicyName } from '@leasebreak/model';
-import { DeterministicRuntime, ThreadsRuntime } from '@leasebreak/runtime';
+import { DeterministicRuntime, type RunResult, ThreadsRuntime } from '@leasebreak/runtime';
 import type { KernelKnobs, Mode, Scenario } from '../scenario/types.js';
 import { BadInput, plan } from './plan.js';
 import { type Report, buildReport } from './report.js';
@@ -18,6 +18,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Called after each run. */
   readonly onRun?: (done: number, total: number, report: Report) => void;
+  /**
+   * Called with each run's raw result (its whole event stream) and its report, before `onRun`;
+   * awaited. For what the report does not keep (a trace export): the result is not retained.
+   */
+  readonly onResult?: (result: RunResult, report: Report) => void | Promise<void>;
 }
 
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<Report[]> {
@@ -36,15 +41,17 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
       const seed = seed0 + i;
       const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }) });
       let report: Report;
+      let result: RunResult;
       if (opts.signal?.aborted) break;
       if (mode === 'deterministic') {
         const rt = new DeterministicRuntime();
-        const r = await rt.run(p.spec, opts.signal);
-        report = buildReport(s, policy, r, rt.lastSchedule);
+        result = await rt.run(p.spec, opts.signal);
+        report = buildReport(s, policy, result, rt.lastSchedule);
       } else {
-        const r = await new ThreadsRuntime().run(p.spec, opts.signal);
-        report = buildReport(s, policy, r, null);
+        result = await new ThreadsRuntime().run(p.spec, opts.signal);
+        report = buildReport(s, policy, result, null);
       }
+      await opts.onResult?.(result, report);
       reports.push(report);
       opts.onRun?.(reports.length, total, report);
     }

@@ -134,6 +134,18 @@ describe('leasebreak run: the report', () => {
     expect(JSON.parse(await readFile(join(out2, 'report.json'), 'utf8'))).toEqual(both.json);
   });
 
+  it('--out DIR also writes DIR/report.html: one self-contained page holding the report', async () => {
+    const out = join(dir, 'out-html');
+    const r = await cli(['run', GOOD, '--mode', 'deterministic', '--seed', '7', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { scenario: string };
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('id="data"');
+    expect(html).toContain(`data-scenario="${report.scenario}"`);
+    expect(html).not.toMatch(/https?:/);
+  });
+
   it('has every key of architecture §8', async () => {
     const r = await cliJson<Record<string, unknown>>(['run', GOOD, '--mode', 'deterministic']);
     expect(r.code, r.stderr).toBe(0);

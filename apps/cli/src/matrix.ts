@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POLICY_NAMES } from '@leasebreak/model';
 import { BUILTIN_DESCRIPTIONS, type Report, runScenario } from '@leasebreak/workloads';
+import { renderReport } from '@leasebreak/report';
 import { type RunFlags, UsageError, exitCodeFor, loadOne, runOptions, writeWhole } from './run.js';
 
 /** The race built-ins, in the order of architecture §7 (those that exist are run). */
@@ -97,6 +98,7 @@ export async function matrixCommand(flags: RunFlags & { scenarios?: string }): P
   if (flags.out !== undefined) {
     await mkdir(flags.out, { recursive: true });
     await writeWhole(join(flags.out, 'report.json'), JSON.stringify(body, null, 2) + '\n');
+    await writeWhole(join(flags.out, 'report.html'), renderReport({ reports, matrix: { cells, scenarios, policies } }));
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(formatMatrix(cells, scenarios, policies) + '\n');

@@ -148,6 +148,10 @@ async function loop(): Promise<void> {
       data.leasePort.postMessage(lifecycles.take());
       leaseBatches++;
     }
+    // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)
+    // may need more microtask turns than the syscalls just started did.
+    await settle();
+    if (Atomics.load(ctl, CTL_DOORBELL) !== seen || (built?.kernel.lifecycles.pending ?? 0) > 0) continue;
     const next = clock.nextDeadline();
     let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
     // A page refcount can drop on another thread (Atomics.sub): look again within 1 ms.

@@ -125,6 +125,7 @@ export class ThreadsRuntime implements Runtime {
         status = 'hang';
         detail = `time limit of ${spec.timeLimitNs / 1e6} ms reached with ${remaining} process(es) still running`;
       } else if (why === 'abort') status = 'interrupted';
+      else if (why === 'hang') status = 'hang';
       // Daemons (the NIC) stop where they stand; their output is their last progress report.
       spec.processes.forEach((p, i) => {
         if (p.daemon === true && !outcomes.has(p.name)) {

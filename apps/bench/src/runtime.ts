@@ -35,7 +35,13 @@ function spec(processes: RunSpec['processes'], barriers: RunSpec['barriers'] = {
 export function hostProbeFirst(n: number): (model: { p50: number; p99: number }) => Row[] {
   const probe = buildHostProbe();
   if (!probe.ok) return () => [{ bench: 'host kernel lease break', value: `skipped: ${probe.reason}`, floor: '-', ratio: '-', target: '-', met: null }];
-  const hosts = [true, false].map((same) => hostLeaseBreak(probe.path, n, same));
+  let hosts: HostBreak[];
+  try {
+    hosts = [true, false].map((same) => hostLeaseBreak(probe.path, n, same));
+  } catch (e) {
+    const why = (e as { stderr?: Buffer | string; message?: string }).stderr?.toString().trim() || (e as Error).message;
+    return () => [{ bench: 'host kernel lease break', value: `probe failed: ${why.split('\n')[0]}`, floor: '-', ratio: '-', target: '-', met: null }];
+  }
   return (model) => hostRows(model, hosts);
 }
 

@@ -3,6 +3,7 @@
  * The leasebreak command. Results go to stdout (JSON with --json), progress and diagnostics to
  * stderr. Exit codes: 0 ok · 1 an expectation failed · 2 bad input · 3 simulator bug · 130 interrupted.
  */
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isSimError } from '@leasebreak/model';
 import { formatDemo, runDemo } from './demo.js';
@@ -67,6 +68,25 @@ async function main(argv: string[]): Promise<number> {
     .action(async (opts: RunFlags & { scenarios?: string }) => {
       code = await matrixCommand(opts);
     });
+
+  const bench = (extra: string[]) => async (opts: { json?: boolean; budgetMs?: string }) => {
+    // The benchmarks run in their own process: they reserve gigabytes of shared memory.
+    const { spawnSync } = await import('node:child_process');
+    const main = fileURLToPath(import.meta.resolve('@leasebreak/bench/main'));
+    const args = [main, ...extra, ...(opts.json === true ? ['--json'] : []), ...(opts.budgetMs === undefined ? [] : ['--budget-ms', opts.budgetMs])];
+    code = spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? EXIT.SIM_BUG;
+  };
+  program
+    .command('bench')
+    .description('benchmarks, each beside a floor measured in the same run (model ops/s, syscall and lease-break round trips, the host kernel)')
+    .option('--json', 'print the tables as JSON')
+    .option('--budget-ms <n>', 'time budget per micro-benchmark')
+    .action(bench([]));
+  program
+    .command('calibrate')
+    .description("the model's lease-break round trip beside the host kernel's own (same CPU and two CPUs)")
+    .option('--json', 'print as JSON')
+    .action(bench(['--calibrate']));
 
   program
     .command('start')

@@ -21,8 +21,8 @@
  */
 import { O_RDWR } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { OpStats, Pacer } from './pacing.js';
-import { Killed, type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys } from './stress.js';
+import { OpStats, PacedProgram } from './pacing.js';
+import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys } from './stress.js';
 import { type DioReaderOptions, parseDioReaderOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -62,49 +62,31 @@ export interface DioReaderOutput {
   readonly done: boolean;
 }
 
-class DioReader {
-  private readonly startNs: number;
-  private readonly endNs: number;
-  private readonly pacer: Pacer;
+class DioReader extends PacedProgram<DioReaderOutput> {
   private readonly reads = new OpStats();
   private readonly okLatency: number[] = [];
   private fd = -1;
   private addr: number | null = null;
   private bytes = 0;
   private unmappedInFlight = 0;
-  private finishedAt = 0;
-  private error: string | null = null;
 
   constructor(
-    private readonly ctx: ProcessContext,
-    private readonly name: string,
+    ctx: ProcessContext,
+    name: string,
     durationNs: number,
     private readonly opts: DioReaderOptions,
   ) {
-    this.startNs = ctx.now();
-    this.endNs = this.startNs + Math.max(0, durationNs);
-    this.pacer = new Pacer(ctx, this.startNs, this.endNs, opts.rate);
+    super(ctx, name, durationNs, opts.rate);
   }
 
-  async run(): Promise<DioReaderOutput> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      const o = await sys(this.ctx, { op: 'open', path: this.opts.file, flags: O_RDWR });
-      if (o.errno !== null) this.error = `open(${this.opts.file}, O_RDWR) failed: ${o.errno}`;
-      else {
-        this.fd = o.ret;
-        if (await this.map()) await this.loop();
-      }
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
+  protected async setup(): Promise<boolean> {
+    const o = await sys(this.ctx, { op: 'open', path: this.opts.file, flags: O_RDWR });
+    if (o.errno !== null) {
+      this.error = `open(${this.opts.file}, O_RDWR) failed: ${o.errno}`;
+      return false;
     }
+    this.fd = o.ret;
+    return this.map();
   }
 
   private async map(): Promise<boolean> {
@@ -117,7 +99,7 @@ class DioReader {
     return true;
   }
 
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     const o = this.opts;
     const step = Math.max(1, Math.ceil(o.chunk / PAGE));
     const chunks = Math.ceil(o.pages / step);

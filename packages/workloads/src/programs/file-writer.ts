@@ -12,8 +12,8 @@
  */
 import { O_WRONLY } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { OpStats, Pacer } from './pacing.js';
-import { Killed, type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys } from './stress.js';
+import { OpStats, PacedProgram } from './pacing.js';
+import { type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys } from './stress.js';
 import { type FileWriterOptions, parseFileWriterOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -50,55 +50,36 @@ export interface FileWriterOutput {
   readonly done: boolean;
 }
 
-class FileWriter {
-  private readonly startNs: number;
-  private readonly endNs: number;
-  private readonly pacer: Pacer;
+class FileWriter extends PacedProgram<FileWriterOutput> {
   private readonly fds: number[] = [];
   private readonly writes = new OpStats();
   private readonly truncs = new OpStats();
   private readonly perFile: Record<string, number> = {};
   private readonly data = new Uint8Array(PAGE).fill(0x46);
   private bytes = 0;
-  private finishedAt = 0;
-  private error: string | null = null;
 
   constructor(
-    private readonly ctx: ProcessContext,
-    private readonly name: string,
+    ctx: ProcessContext,
+    name: string,
     durationNs: number,
     private readonly opts: FileWriterOptions,
   ) {
-    this.startNs = ctx.now();
-    this.endNs = this.startNs + Math.max(0, durationNs);
-    this.pacer = new Pacer(ctx, this.startNs, this.endNs, opts.rate);
+    super(ctx, name, durationNs, opts.rate);
   }
 
-  async run(): Promise<FileWriterOutput> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      for (const f of this.opts.files) {
-        const r = await sys(this.ctx, { op: 'open', path: f, flags: O_WRONLY });
-        if (r.errno !== null) {
-          this.error = `open(${f}, O_WRONLY) failed: ${r.errno}`;
-          break;
-        }
-        this.fds.push(r.ret);
+  protected async setup(): Promise<boolean> {
+    for (const f of this.opts.files) {
+      const r = await sys(this.ctx, { op: 'open', path: f, flags: O_WRONLY });
+      if (r.errno !== null) {
+        this.error = `open(${f}, O_WRONLY) failed: ${r.errno}`;
+        return false;
       }
-      if (this.error === null) await this.loop();
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
+      this.fds.push(r.ret);
     }
+    return true;
   }
 
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     const F = this.fds.length;
     for (let i = 0; ; i++) {
       const intended = await this.pacer.next();

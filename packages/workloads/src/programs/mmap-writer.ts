@@ -12,8 +12,8 @@
  */
 import { O_RDWR, SIGNALS, signame } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { OpStats, Pacer } from './pacing.js';
-import { Killed, type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys, tally } from './stress.js';
+import { OpStats, PacedProgram } from './pacing.js';
+import { type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys, tally } from './stress.js';
 import { type MmapWriterOptions, parseMmapWriterOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -49,45 +49,30 @@ export interface MmapWriterOutput {
   readonly done: boolean;
 }
 
-class MmapWriter {
-  private readonly startNs: number;
-  private readonly endNs: number;
-  private readonly pacer: Pacer;
+class MmapWriter extends PacedProgram<MmapWriterOutput> {
   private readonly stores = new OpStats();
   private readonly faults: Record<string, number> = {};
   private readonly data = new Uint8Array(STORE_BYTES).fill(0x4d); // 'M'
-  private finishedAt = 0;
-  private error: string | null = null;
 
   constructor(
-    private readonly ctx: ProcessContext,
-    private readonly name: string,
+    ctx: ProcessContext,
+    name: string,
     durationNs: number,
     private readonly opts: MmapWriterOptions,
   ) {
-    this.startNs = ctx.now();
-    this.endNs = this.startNs + Math.max(0, durationNs);
-    this.pacer = new Pacer(ctx, this.startNs, this.endNs, opts.rate);
+    super(ctx, name, durationNs, opts.rate);
   }
 
-  async run(): Promise<MmapWriterOutput> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      const addr = await this.setup();
-      if (addr !== null) await this.loop(addr);
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
-    }
+  private addr = 0;
+
+  protected async setup(): Promise<boolean> {
+    const addr = await this.map();
+    if (addr === null) return false;
+    this.addr = addr;
+    return true;
   }
 
-  private async setup(): Promise<number | null> {
+  private async map(): Promise<number | null> {
     await sys(this.ctx, { op: 'sigaction', signo: SIGBUS, disposition: 'handler' });
     const o = await sys(this.ctx, { op: 'open', path: this.opts.file, flags: O_RDWR });
     if (o.errno !== null) {
@@ -102,7 +87,8 @@ class MmapWriter {
     return m.ret;
   }
 
-  private async loop(addr: number): Promise<void> {
+  protected async loop(): Promise<void> {
+    const addr = this.addr;
     for (let i = 0; ; i++) {
       const intended = await this.pacer.next();
       if (intended === null) return;

@@ -7,7 +7,7 @@
  * virtual time only moves when every task sleeps.
  */
 import type { ProcessContext } from '@leasebreak/runtime';
-import { sleepUntil } from './stress.js';
+import { Killed, sleepUntil, sys } from './stress.js';
 
 /** The shortest closed-loop cycle (the pacing sleep of an operation that did not wait). */
 export const RACE_MIN_CYCLE_NS = 100_000;
@@ -70,4 +70,49 @@ export class OpStats {
 export function randInt(ctx: ProcessContext, lo: number, hi: number): number {
   if (hi <= lo) return lo;
   return lo + Math.floor(ctx.random() * (hi - lo + 1));
+}
+
+/**
+ * The life every race program shares: report an empty output, set up (open, map), loop until the
+ * pacer says the duration is over, exit(0). A death by signal ends it early and is reported as
+ * such; anything else thrown is a bug in the program and propagates.
+ */
+export abstract class PacedProgram<O> {
+  protected readonly startNs: number;
+  protected readonly endNs: number;
+  protected readonly pacer: Pacer;
+  protected finishedAt = 0;
+  protected error: string | null = null;
+
+  constructor(
+    protected readonly ctx: ProcessContext,
+    protected readonly name: string,
+    durationNs: number,
+    rate: number,
+  ) {
+    this.startNs = ctx.now();
+    this.endNs = this.startNs + Math.max(0, durationNs);
+    this.pacer = new Pacer(ctx, this.startNs, this.endNs, rate);
+  }
+
+  /** Open files, map buffers. Return false (with `error` set) to skip the loop. */
+  protected abstract setup(): Promise<boolean>;
+  protected abstract loop(): Promise<void>;
+  abstract output(stopped: string | null, done: boolean): O;
+
+  async run(): Promise<O> {
+    try {
+      this.ctx.progress(this.output(null, false));
+      if (await this.setup()) await this.loop();
+      this.finishedAt = this.ctx.now();
+      await sys(this.ctx, { op: 'exit', code: 0 });
+      return this.output(null, true);
+    } catch (e) {
+      if (e instanceof Killed) {
+        this.finishedAt = this.ctx.now();
+        return this.output(`killed by ${e.sig}`, true);
+      }
+      throw e;
+    }
+  }
 }

@@ -48,8 +48,8 @@ import {
   signame,
 } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { OpStats, Pacer, RACE_MIN_CYCLE_NS, randInt } from './pacing.js';
-import { Killed, type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
+import { OpStats, PacedProgram, RACE_MIN_CYCLE_NS, randInt } from './pacing.js';
+import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
 import { type TruncatorOp, type TruncatorOptions, TRUNCATOR_OPS, parseTruncatorOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -119,14 +119,10 @@ interface Pending {
   holes: [number, number][];
 }
 
-class Truncator {
-  private readonly startNs: number;
-  private readonly endNs: number;
+class Truncator extends PacedProgram<TruncatorOutput> {
   private readonly base: number;
   private readonly span: number;
   private fd = -1;
-  private finishedAt = 0;
-  private error: string | null = null;
   private readonly pending: Pending = { size: false, holes: [] };
   private readonly all = new OpStats();
   private readonly per = new Map<TruncatorOp, OpStats>();
@@ -137,39 +133,19 @@ class Truncator {
   private readonly lengths: number[] = [];
   private readonly startedNs: number[] = [];
   private readonly errno: (string | null)[] = [];
-  private readonly pacer: Pacer;
   private readonly fill: Uint8Array;
 
   constructor(
-    private readonly ctx: ProcessContext,
-    private readonly name: string,
+    ctx: ProcessContext,
+    name: string,
     durationNs: number,
     private readonly opts: TruncatorOptions,
   ) {
-    this.startNs = ctx.now();
-    this.endNs = this.startNs + Math.max(0, durationNs);
+    super(ctx, name, durationNs, opts.rate);
     this.base = opts.pages * PAGE;
     this.span = Math.max(1, Math.floor(opts.pages / 4));
-    this.pacer = new Pacer(ctx, this.startNs, this.endNs, opts.rate);
     this.fill = new Uint8Array(PAGE).fill(0x54); // 'T': plain data
     for (const o of opts.ops) this.per.set(o, new OpStats());
-  }
-
-  async run(): Promise<TruncatorOutput> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      await this.setup();
-      if (this.error === null) await this.loop();
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
-    }
   }
 
   /** Enter the kernel, counting the signals whose (empty) handlers ran. */
@@ -179,7 +155,12 @@ class Truncator {
     return r;
   }
 
-  private async setup(): Promise<void> {
+  protected async setup(): Promise<boolean> {
+    await this.prepare();
+    return this.error === null;
+  }
+
+  private async prepare(): Promise<void> {
     await this.call({ op: 'sigaction', signo: SIGUSR1, disposition: 'handler' });
     if (this.opts.signalAfter !== undefined) await this.call({ op: 'sigaction', signo: SIGALRM, disposition: 'handler' });
     const r = await this.call({ op: 'open', path: this.opts.file, flags: O_RDWR });
@@ -198,7 +179,7 @@ class Truncator {
     return { errno: r.errno, ns };
   }
 
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     // The restore comes half a cycle after the operation: the freed blocks are up for grabs in
     // between, and the file is whole for the other half (a reader of it is not starved).
     const half = Math.round((this.opts.rate > 0 ? 1e9 / this.opts.rate : RACE_MIN_CYCLE_NS) / 2);

@@ -22,7 +22,7 @@
 import { O_RDWR } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, badOptions, sleepUntil, summarizeLatency, sys } from './stress.js';
 import { type DioReaderOptions, parseDioReaderOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -162,6 +162,6 @@ class DioReader extends PacedProgram<DioReaderOutput> {
 export async function runProgram(ctx: ProcessContext, input: unknown): Promise<DioReaderOutput> {
   const inp = input as DioReaderInput;
   const parsed = parseDioReaderOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw new Error(`dio-reader ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions('dio-reader', inp.name, parsed.issues);
   return new DioReader(ctx, inp.name, inp.durationNs, parsed.value).run();
 }

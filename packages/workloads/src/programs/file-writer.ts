@@ -13,7 +13,7 @@
 import { O_WRONLY } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, badOptions, summarizeLatency, sys } from './stress.js';
 import { type FileWriterOptions, parseFileWriterOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -133,6 +133,6 @@ class FileWriter extends PacedProgram<FileWriterOutput> {
 export async function runProgram(ctx: ProcessContext, input: unknown): Promise<FileWriterOutput> {
   const inp = input as FileWriterInput;
   const parsed = parseFileWriterOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw new Error(`file-writer ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions('file-writer', inp.name, parsed.issues);
   return new FileWriter(ctx, inp.name, inp.durationNs, parsed.value).run();
 }

@@ -23,7 +23,7 @@
  */
 import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { Killed, type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, badOptions, programLife, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
 import { type BreakerOp, type LeaseBreakerOptions, parseLeaseBreakerOptions } from './validators.js';
 
 export interface LeaseBreakerInput {
@@ -104,21 +104,10 @@ class Breaker {
     if (opts.op === 'truncate' && opts.length === undefined) throw new Error(`lease-breaker ${input.name}: op truncate needs a length`);
   }
 
-  async run(): Promise<LeaseBreakerOutput> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      await this.loop();
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
-    }
+  run(): Promise<LeaseBreakerOutput> {
+    return programLife(this.ctx, () => this.loop(), (stopped, done) => this.output(stopped, done), () => (this.finishedAt = this.ctx.now()));
   }
+
 
   private async loop(): Promise<void> {
     const rate = this.opts.rate;
@@ -200,6 +189,6 @@ class Breaker {
 export async function runProgram(ctx: ProcessContext, input: unknown): Promise<LeaseBreakerOutput> {
   const inp = input as LeaseBreakerInput;
   const parsed = parseLeaseBreakerOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw new Error(`lease-breaker ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions('lease-breaker', inp.name, parsed.issues);
   return new Breaker(ctx, inp, parsed.value).run();
 }

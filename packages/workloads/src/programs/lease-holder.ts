@@ -19,7 +19,7 @@
  */
 import { F_RDLCK, F_SETLEASE, F_SETSIG, F_UNLCK, F_WRLCK, O_RDONLY, SIGIO, parseSignal, signame } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { Killed, PROGRESS_EVERY, sleepUntil, sys, tally } from './stress.js';
+import { PROGRESS_EVERY, badOptions, programLife, sleepUntil, sys, tally } from './stress.js';
 import { type HeldLeaseType, type LeaseHolderOptions, type OnSigio, parseLeaseHolderOptions } from './validators.js';
 
 export interface LeaseHolderInput {
@@ -133,32 +133,29 @@ class Holder {
     if (++this.ops % PROGRESS_EVERY === 0) this.ctx.progress(this.output(null, false));
   }
 
-  async run(): Promise<LeaseHolderOutput> {
-    try {
-      await sys(this.ctx, { op: 'sigprocmask', how: 'block', signos: this.waitFor });
-      const o = await sys(this.ctx, { op: 'open', path: this.opts.file, flags: O_RDONLY });
-      if (o.errno !== null) {
-        this.error = `open ${this.opts.file} O_RDONLY: ${o.errno}`;
-      } else {
-        this.fd = o.ret;
-        await this.take(-1);
-        this.ctx.progress(this.output(null, false));
-        await this.loop();
-        // The duration is over: drop the lease (EAGAIN if it is already gone) and the fd.
-        await sys(this.ctx, { op: 'fcntl', fd: this.fd, cmd: F_SETLEASE, arg: F_UNLCK });
-        await sys(this.ctx, { op: 'close', fd: this.fd });
-      }
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
-    }
+  run(): Promise<LeaseHolderOutput> {
+    return programLife(
+      this.ctx,
+      async () => {
+        await sys(this.ctx, { op: 'sigprocmask', how: 'block', signos: this.waitFor });
+        const o = await sys(this.ctx, { op: 'open', path: this.opts.file, flags: O_RDONLY });
+        if (o.errno !== null) {
+          this.error = `open ${this.opts.file} O_RDONLY: ${o.errno}`;
+        } else {
+          this.fd = o.ret;
+          await this.take(-1);
+          this.ctx.progress(this.output(null, false));
+          await this.loop();
+          // The duration is over: drop the lease (EAGAIN if it is already gone) and the fd.
+          await sys(this.ctx, { op: 'fcntl', fd: this.fd, cmd: F_SETLEASE, arg: F_UNLCK });
+          await sys(this.ctx, { op: 'close', fd: this.fd });
+        }
+      },
+      (stopped, done) => this.output(stopped, done),
+      () => (this.finishedAt = this.ctx.now()),
+    );
   }
+
 
   private async loop(): Promise<void> {
     let breakIndex = -1;
@@ -277,6 +274,6 @@ class Holder {
 export async function runProgram(ctx: ProcessContext, input: unknown): Promise<LeaseHolderOutput> {
   const inp = input as LeaseHolderInput;
   const parsed = parseLeaseHolderOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw new Error(`lease-holder ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions('lease-holder', inp.name, parsed.issues);
   return new Holder(ctx, inp, parsed.value).run();
 }

@@ -7,7 +7,7 @@
  * virtual time only moves when every task sleeps.
  */
 import type { ProcessContext } from '@leasebreak/runtime';
-import { Killed, sleepUntil, sys } from './stress.js';
+import { programLife, sleepUntil } from './stress.js';
 
 /** The shortest closed-loop cycle (the pacing sleep of an operation that did not wait). */
 export const RACE_MIN_CYCLE_NS = 100_000;
@@ -100,19 +100,15 @@ export abstract class PacedProgram<O> {
   protected abstract loop(): Promise<void>;
   abstract output(stopped: string | null, done: boolean): O;
 
-  async run(): Promise<O> {
-    try {
-      this.ctx.progress(this.output(null, false));
-      if (await this.setup()) await this.loop();
-      this.finishedAt = this.ctx.now();
-      await sys(this.ctx, { op: 'exit', code: 0 });
-      return this.output(null, true);
-    } catch (e) {
-      if (e instanceof Killed) {
-        this.finishedAt = this.ctx.now();
-        return this.output(`killed by ${e.sig}`, true);
-      }
-      throw e;
-    }
+  run(): Promise<O> {
+    return programLife(
+      this.ctx,
+      async () => {
+        if (await this.setup()) await this.loop();
+      },
+      (stopped, done) => this.output(stopped, done),
+      () => (this.finishedAt = this.ctx.now()),
+    );
   }
+
 }

@@ -34,7 +34,7 @@ import { F_LAYOUT, F_RDLCK, F_SETLEASE, F_UNLCK, O_RDWR, PAGE_SIZE, SIGIO, type 
 import type { ProcessContext } from '@leasebreak/runtime';
 import { type Completion, outstanding, pollCq, postSend, qpOpen } from '../nic/uverbs.js';
 import type { RdmaOp } from '../nic/layout.js';
-import { Killed, tally } from './stress.js';
+import { Killed, badOptions, tally } from './stress.js';
 import { type RdmaLayoutLease, type RdmaOnSigio, type RdmaOptions, parseRdmaOptions } from './validators.js';
 
 /** Retry period of a failed ibv_reg_mr or lease take; idle sleep slice. */
@@ -399,7 +399,7 @@ export async function runRdmaProgram(ctx: ProcessContext, op: RdmaOp, input: unk
   const inp = input as RdmaInput;
   const workload = op === 'write' ? 'rdma-writer' : 'rdma-reader';
   const parsed = parseRdmaOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>);
-  if (!parsed.ok) throw new Error(`${workload} ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions(workload, inp.name, parsed.issues);
   return new RdmaStreamer(ctx, op, inp, parsed.value).run();
 }
 

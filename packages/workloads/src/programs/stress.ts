@@ -35,6 +35,32 @@ export async function sleepUntil(ctx: ProcessContext, atNs: number): Promise<voi
   }
 }
 
+/** The error for options that did not validate (the plan validates first; this is a bug guard). */
+export function badOptions(workload: string, name: string, issues: readonly { readonly path: readonly (string | number)[]; readonly message: string }[]): Error {
+  return new Error(`${workload} ${name}: bad options: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+}
+
+/**
+ * A stress program's life: report an empty output, run `body`, exit(0); a death by signal ends it
+ * early and is reported as such; anything else thrown is a bug and propagates. `finished` marks the
+ * end time before the output is taken.
+ */
+export async function programLife<O>(ctx: ProcessContext, body: () => Promise<void>, output: (stopped: string | null, done: boolean) => O, finished: () => void): Promise<O> {
+  try {
+    ctx.progress(output(null, false));
+    await body();
+    finished();
+    await sys(ctx, { op: 'exit', code: 0 });
+    return output(null, true);
+  } catch (e) {
+    if (e instanceof Killed) {
+      finished();
+      return output(`killed by ${e.sig}`, true);
+    }
+    throw e;
+  }
+}
+
 export function tally(t: Record<string, number>, key: string): void {
   t[key] = (t[key] ?? 0) + 1;
 }

@@ -49,7 +49,7 @@ import {
 } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram, RACE_MIN_CYCLE_NS, randInt } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, badOptions, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
 import { type TruncatorOp, type TruncatorOptions, TRUNCATOR_OPS, parseTruncatorOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -345,6 +345,6 @@ class Truncator extends PacedProgram<TruncatorOutput> {
 export async function runProgram(ctx: ProcessContext, input: unknown): Promise<TruncatorOutput> {
   const inp = input as TruncatorInput;
   const parsed = parseTruncatorOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw new Error(`truncator ${inp.name}: bad options: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.ok) throw badOptions('truncator', inp.name, parsed.issues);
   return new Truncator(ctx, inp.name, inp.durationNs, parsed.value).run();
 }

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { printTable, type Row } from './harness.js';
 import { modelBench } from './model.js';
 import { hostProbeFirst, runtimeBench } from './runtime.js';
+import { raceBench } from './races.js';
 
 const { values } = parseArgs({ options: { 'budget-ms': { type: 'string', default: '400' }, json: { type: 'boolean', default: false }, calibrate: { type: 'boolean', default: false } } });
 const budgetMs = Number(values['budget-ms']);
@@ -31,6 +32,11 @@ sections.push({
   title: 'threads runtime: syscalls and lease breaks vs a raw Atomics round trip, and vs the host kernel',
   rows: values.calibrate ? rt.filter((r) => r.bench.includes('host') || r.bench.startsWith('lease break round trip')) : rt,
 });
+
+if (!values.calibrate) {
+  process.stderr.write('bench: seed races (NIC bandwidth, time to first corruption)...\n');
+  sections.push({ title: 'seed races: the NIC and no-break', rows: await raceBench(budgetMs, 10) });
+}
 
 if (values.json) process.stdout.write(JSON.stringify(sections, null, 2) + '\n');
 else for (const s of sections) printTable(s.title, s.rows);

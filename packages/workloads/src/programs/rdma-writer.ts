@@ -256,12 +256,14 @@ export class RdmaStreamer {
     }
   }
 
-  /** Keep `depth` WRs in flight, one page each, round-robin over the MR. */
+  /** Keep `depth` WRs in flight, `wrPages` pages each, round-robin over the MR. */
   private fill(): void {
+    const n = this.opts.wrPages;
     while (this.key !== null && outstanding(this.ctx) < this.depth) {
+      if (this.nextPage + n > this.opts.pages) this.nextPage = 0;
       const page = this.nextPage;
-      this.nextPage = (this.nextPage + 1) % this.opts.pages;
-      const r = postSend(this.ctx, this.op, this.key, page * PAGE_SIZE, PAGE_SIZE);
+      this.nextPage = (this.nextPage + n) % this.opts.pages;
+      const r = postSend(this.ctx, this.op, this.key, page * PAGE_SIZE, n * PAGE_SIZE);
       if (!r.ok) {
         tally(this.postErrnos, r.errno);
         return;

@@ -396,9 +396,11 @@ export type RdmaOptions = {
   readonly retryRegister: boolean;
   /** Work requests kept in flight (default 8, at most RDMA_MAX_DEPTH). */
   readonly depth: number;
+  /** Pages per work request (default 1; at most `pages`): large transfers measure the NIC's bandwidth. */
+  readonly wrPages: number;
 };
 
-export const RDMA_KEYS = ['file', 'pages', 'onSigio', 'layoutLease', 'retryRegister', 'depth'] as const;
+export const RDMA_KEYS = ['file', 'pages', 'onSigio', 'layoutLease', 'retryRegister', 'depth', 'wrPages'] as const;
 /** The most pages one MR covers (the MR table's MR_MAX_PAGES). */
 export const RDMA_MAX_PAGES = mrTable.MR_MAX_PAGES;
 /** The most outstanding work requests a QP holds (its ring size). */
@@ -427,10 +429,16 @@ export function parseRdmaOptions(options: Readonly<Record<string, unknown>>, pc:
     if (typeof dv === 'number' && Number.isInteger(dv) && dv >= 1 && dv <= RDMA_MAX_DEPTH) depth = dv;
     else depth = r.bad('depth', `expected depth: outstanding work requests, a whole number from 1 to ${RDMA_MAX_DEPTH}, got ${describe(dv)}`);
   }
-  if (r.issues.length > 0 || file === undefined || pages === undefined || onSigio === undefined || layoutLease === undefined || retryRegister === undefined || depth === undefined) {
+  let wrPages: number | undefined = 1;
+  const wv = options['wrPages'];
+  if (wv !== undefined) {
+    if (typeof wv === 'number' && Number.isInteger(wv) && wv >= 1 && (pages === undefined || wv <= pages)) wrPages = wv;
+    else wrPages = r.bad('wrPages', `expected wrPages: pages per work request, a whole number from 1 to pages (${pages ?? '?'}), got ${describe(wv)}`);
+  }
+  if (r.issues.length > 0 || file === undefined || pages === undefined || onSigio === undefined || layoutLease === undefined || retryRegister === undefined || depth === undefined || wrPages === undefined) {
     return { ok: false, issues: r.issues };
   }
-  return { ok: true, value: { file, pages, onSigio, layoutLease, retryRegister, depth } };
+  return { ok: true, value: { file, pages, onSigio, layoutLease, retryRegister, depth, wrPages } };
 }
 
 const rdmaStream: WorkloadOptionsValidator = (options, context) => parseRdmaOptions(options, { files: context.scenarioFiles });

@@ -39,6 +39,13 @@ export interface LeaseBreakRecord {
   readonly startUs: number;
   readonly endUs: number;
   readonly result: string;
+  /**
+   * For a completed break: when the holder took the signal, when its lease left the breaking
+   * state (the release or downgrade), and so when the breaker resumed relative to that
+   * (endUs − releasedUs is the wake).
+   */
+  readonly signalledUs?: number;
+  readonly releasedUs?: number;
 }
 
 export interface ProcessReport {
@@ -142,10 +149,17 @@ export function leaseBreakStats(events: readonly SimEvent[]): Report['leaseBreak
     const k = `${e.breaker}@${e.t}`;
     brokenBy.set(k, (brokenBy.get(k) ?? new Set<number>()).add(e.owner));
   }
+  const r1 = (ns: number): number => Math.round(us(ns) * 10) / 10;
   for (const w of matchLeaseBreaks(events).waits) {
     if (breaks.length < MAX_BREAKS_LISTED) {
       const holders = [...(brokenBy.get(`${w.breaker}@${w.startNs}`) ?? [])];
-      breaks.push({ breaker: w.breaker, holders, startUs: Math.round(us(w.startNs) * 10) / 10, endUs: Math.round(us(w.endNs) * 10) / 10, result: w.result });
+      const times: { signalledUs?: number; releasedUs?: number } = {};
+      if (w.result === 'ok') {
+        const p = breakPhases(w);
+        times.signalledUs = r1(w.startNs + p.notify);
+        times.releasedUs = r1(w.startNs + p.notify + p.holder);
+      }
+      breaks.push({ breaker: w.breaker, holders, startUs: r1(w.startNs), endUs: r1(w.endNs), result: w.result, ...times });
     }
     if (w.result === 'EWOULDBLOCK') {
       wouldBlock++;

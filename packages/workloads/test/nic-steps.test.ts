@@ -163,12 +163,12 @@ describe('rdma-writer / rdma-reader options', () => {
     for (const w of ['rdma-writer', 'rdma-reader'] as const) {
       expect(WORKLOAD_VALIDATORS[w]!({ file: '/pmem/a' }, ctx)).toEqual({
         ok: true,
-        value: { file: '/pmem/a', pages: 16, onSigio: 'ignore', layoutLease: 'auto', retryRegister: true, depth: 8 },
+        value: { file: '/pmem/a', pages: 16, onSigio: 'ignore', layoutLease: 'auto', retryRegister: true, depth: 8, wrPages: 1 },
       });
     }
-    expect(parseRdmaOptions({ file: '/x', pages: 3, onSigio: 'dereg-release-retake', layoutLease: 'never', retryRegister: false, depth: 1 })).toEqual({
+    expect(parseRdmaOptions({ file: '/x', pages: 3, onSigio: 'dereg-release-retake', layoutLease: 'never', retryRegister: false, depth: 1, wrPages: 1 })).toEqual({
       ok: true,
-      value: { file: '/x', pages: 3, onSigio: 'dereg-release-retake', layoutLease: 'never', retryRegister: false, depth: 1 },
+      value: { file: '/x', pages: 3, onSigio: 'dereg-release-retake', layoutLease: 'never', retryRegister: false, depth: 1, wrPages: 1 },
     });
   });
 

@@ -61,7 +61,7 @@ export { MR_TABLE_BYTES } from './rdma/mr_table.js';
 export { pinUserPages, unpinUserPages, Pins, FOLL_LONGTERM, FOLL_WRITE, longtermPinAllowed } from './mm/gup.js';
 export type { PinSet, PinnedPage } from './mm/gup.js';
 export { daxBreakLayouts, daxLayoutBusyPage, breaksFor } from './fs/dax_layout.js';
-export { readStamp, writeStamp, STAMP_BYTES, STAMP_MAGIC, DIO_SOURCE_BASE } from './mm/stamp.js';
+export { readStamp, writeStamp, writeStampAligned, STAMP_BYTES, STAMP_MAGIC, DIO_SOURCE_BASE } from './mm/stamp.js';
 export type { Stamp } from './mm/stamp.js';
 export { LeaseEventQueue, LifecycleDriver } from './fs/lease_lifecycle.js';
 export type { LeaseItem } from './fs/lease_lifecycle.js';

@@ -45,3 +45,21 @@ export function readStamp(bytes: Uint8Array, at: number): Stamp | null {
   if (dv.getInt32(28, true) !== sum(w)) return null;
   return { writer: w[1]!, source: w[2]!, ino: w[3]!, index: w[4]!, seq: w[5]!, offset: w[6]! };
 }
+
+/**
+ * writeStamp for a 4-byte-aligned position, through an Int32Array over the same buffer (the NIC's
+ * hot path: no DataView, no allocation). Same bytes as writeStamp on little-endian hosts.
+ */
+export function writeStampAligned(words: Int32Array, byteAt: number, writer: number, source: number, ino: number, index: number, seq: number, offset: number): void {
+  const i = byteAt >> 2;
+  words[i] = STAMP_MAGIC;
+  words[i + 1] = writer;
+  words[i + 2] = source;
+  words[i + 3] = ino;
+  words[i + 4] = index;
+  words[i + 5] = seq;
+  words[i + 6] = offset;
+  let h = 0x9e3779b9;
+  for (let k = 0; k < 7; k++) h = Math.imul(h ^ words[i + k]!, 0x01000193);
+  words[i + 7] = h | 0;
+}

@@ -35,7 +35,7 @@
  * idle; under the deterministic runtime before every completion (it costs nothing there), so the
  * last report is complete when the run stops the daemon.
  */
-import { PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp } from '@leasebreak/model';
+import { PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { type DmaClass, classifyDma } from '@leasebreak/checker';
 import {
@@ -205,6 +205,8 @@ export class Nic {
   readonly nic: Int32Array;
   private readonly qps: Int32Array[];
   private readonly scratch = new Uint8Array(PAGE_SIZE);
+  /** The frames as Int32 words (aligned stamps without a DataView). */
+  private readonly words: Int32Array;
   private readonly startNs: number;
   private lastReportNs = -Infinity;
   private dirty = true;
@@ -226,6 +228,7 @@ export class Nic {
     this.ctx = ctx;
     this.opts = opts;
     this.pmem = Pmem.attach(ctx.shared.pmem);
+    this.words = new Int32Array(this.pmem.frames.buffer);
     this.table = new Int32Array(ctx.shared.mrTable);
     this.nic = nicView(ctx.shared.nic);
     this.qps = ctx.shared.qps.map((b) => qpView(b));
@@ -330,6 +333,7 @@ export class Nic {
     let pages = 0;
     let violations = 0;
     const fail = (status: number): Done => ({ status, bytes, pages, violations });
+    const faults = new Map<number, number>();
     if (op === null || w.length <= 0 || w.offset < 0) return fail(EINVAL);
     const slot = w.key & 0xff;
     if (slot >= MR_SLOTS) return fail(EINVAL);
@@ -346,24 +350,50 @@ export class Nic {
     if (end > npages * PAGE_SIZE) return fail(EINVAL);
     const busy = mrCell(slot, MR_BUSY);
     const frames = this.pmem.frames;
-    for (let pos = w.offset; pos < end; ) {
-      const page = Math.floor(pos / PAGE_SIZE);
-      const inOff = pos - page * PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - inOff, end - pos);
-      await this.pace();
-      let faults = 0;
-      for (;;) {
-        Atomics.add(t, busy, 1);
-        // ---- MR_BUSY held: no await until release() ----
-        if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) {
-          this.release(busy);
-          return fail(EINVAL);
-        }
+    const words = this.words;
+    // Under threads nothing awaits between pages, so MR_BUSY is held across the whole WR (one
+    // fence for the kernel to wait on, as an HCA fences per operation); under the deterministic
+    // runtime each page's wire time is a scheduling point, and MR_BUSY never spans one.
+    const hold = this.opts.pageNs === 0;
+    let held = false;
+    const acquire = (): boolean => {
+      Atomics.add(t, busy, 1);
+      held = true;
+      if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) {
+        this.release(busy);
+        held = false;
+        return false;
+      }
+      return true;
+    };
+    const drop = (): void => {
+      if (held) this.release(busy);
+      held = false;
+    };
+    const counts = { ok: 0, corruption: 0, dataLeak: 0, staleOffset: 0, lostWrite: 0 };
+    const flush = (): void => {
+      DMA_CLASSES.forEach((c, i) => {
+        if (counts[c] > 0) Atomics.add(this.nic, NIC_CLASS_BASE + i, counts[c]);
+      });
+      if (pages > 0) Atomics.add(this.nic, op === 'write' ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, pages);
+    };
+    const stampValue = 0xa0 | (writer & 0x0f);
+    try {
+      for (let pos = w.offset; pos < end; ) {
+        const page = Math.floor(pos / PAGE_SIZE);
+        const inOff = pos - page * PAGE_SIZE;
+        const n = Math.min(PAGE_SIZE - inOff, end - pos);
+        if (!hold) {
+          await this.pace();
+          if (!acquire()) return fail(EINVAL);
+        } else if (!held && !acquire()) return fail(EINVAL);
+        // ---- MR_BUSY held: no await until drop() ----
         const pfn = Atomics.load(t, mrPfnCell(slot, page));
         if (pfn < 0 || pfn >= this.pmem.nrPages) {
-          this.release(busy);
+          drop();
           if (!odp || pfn >= this.pmem.nrPages) return fail(EFAULT);
-          if (++faults > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
+          faults.set(page, (faults.get(page) ?? 0) + 1);
+          if (faults.get(page)! > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
           this.faults++;
           Atomics.add(this.nic, NIC_FAULTS, 1);
           const r = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write: op === 'write' });
@@ -371,26 +401,27 @@ export class Nic {
             this.faultErrors[r.errno] = (this.faultErrors[r.errno] ?? 0) + 1;
             return fail(EFAULT);
           }
-          continue;
+          continue; // retry the page
         }
         const owner = this.pmem.owner(pfn);
         const at = pfn * PAGE_SIZE + inOff;
         if (op === 'write') {
           let from = at;
           if (n >= STAMP_BYTES) {
-            writeStamp(frames, at, { writer, source: w.key, ino, index: pgoff + page, seq: w.seq, offset: inOff });
+            if ((at & 3) === 0) writeStampAligned(words, at, writer, w.key, ino, pgoff + page, w.seq, inOff);
+            else writeStamp(frames, at, { writer, source: w.key, ino, index: pgoff + page, seq: w.seq, offset: inOff });
             from += STAMP_BYTES;
           }
-          frames.fill(0xa0 | (writer & 0x0f), from, at + n);
+          frames.fill(stampValue, from, at + n);
         } else {
           this.scratch.set(frames.subarray(at, at + n));
         }
         this.opts.probe?.({ op, slot, key: w.key, pfn, page, table: t });
-        this.release(busy);
-        // ---- MR_BUSY dropped ----
+        if (!hold) drop();
+        // ---- under threads MR_BUSY stays held for the next page ----
         const cls = classifyDma({ ino, index: pgoff + page }, owner, op);
         this.classes[cls]++;
-        Atomics.add(this.nic, NIC_CLASS_BASE + DMA_CLASSES.indexOf(cls), 1);
+        counts[cls]++;
         if (cls !== 'ok') {
           violations++;
           this.record({
@@ -408,15 +439,16 @@ export class Nic {
             bytes: n,
           });
         }
-        break;
+        pages++;
+        bytes += n;
+        pos += n;
+        const s = this.byOp[op];
+        s.pages++;
+        s.bytes += n;
       }
-      pages++;
-      bytes += n;
-      pos += n;
-      const s = this.byOp[op];
-      s.pages++;
-      s.bytes += n;
-      Atomics.add(this.nic, op === 'write' ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, 1);
+    } finally {
+      drop();
+      flush();
     }
     return { status: 0, bytes, pages, violations };
   }

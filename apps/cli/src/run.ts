@@ -123,6 +123,7 @@ export function formatReport(r: Report): string {
   const inf = Object.entries(r.outcomes.informedFailure).filter(([, n]) => n > 0);
   if (inf.length > 0) lines.push(`  informed failures: ${inf.map(([e, n]) => `${e} ${n}`).join(', ')}`);
   if (r.outcomes.hang > 0) lines.push(`  hang: ${r.detail ?? ''}`);
+  if ((r.events.dropped ?? 0) > 0) lines.push(`  events: ${r.events.dropped} of ${r.events.count} not kept (buffer bound): the trace and the lease-break phases cover the first ones only`);
   for (const p of r.processes) if (p.error !== undefined) lines.push(`  ${p.name}: program error: ${p.error.split('\n')[0]}`);
   return lines.join('\n');
 }

@@ -134,6 +134,8 @@ export interface RunResult {
   readonly events: readonly SimEvent[];
   readonly eventHash: string;
   readonly eventCount: number;
+  /** Events counted but not kept (the buffer's bound, MAX_EVENTS). */
+  readonly eventsDropped: number;
 }
 
 export interface Runtime {

@@ -40,6 +40,9 @@ export type SimEvent =
 
 export type SimEventKind = SimEvent['kind'];
 
+/** Most events a run keeps in memory (a few hundred MiB at most); the rest are counted as dropped. */
+export const MAX_EVENTS = 2_000_000;
+
 export interface EventSink {
   emit(e: SimEvent): void;
 }

@@ -1,4 +1,4 @@
-export { MemorySink, NULL_SINK } from './events.js';
+export { MAX_EVENTS, MemorySink, NULL_SINK } from './events.js';
 export type { EventSink, SimEvent, SimEventKind } from './events.js';
 export { EventHasher, hashEvents } from './hash.js';
 export { matchLeaseBreaks, breakPhases } from './breaks.js';

@@ -6,7 +6,7 @@
  * sequence is recorded so a later issue can save, replay and shrink it.
  */
 import { LifecycleDriver, ManualClock, syscall, type SyscallRequest, type SyscallResponse } from '@leasebreak/model';
-import { type EventSink, type SimEvent, hashEvents } from '@leasebreak/trace';
+import { type EventSink, MAX_EVENTS, type SimEvent, hashEvents } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
 import { allocShared } from '../shared.js';
@@ -44,11 +44,16 @@ export class DeterministicRuntime implements Runtime {
     const clock = new ManualClock();
     const events: SimEvent[] = [];
     let eventCount = 0;
+    let eventsDropped = 0;
     const keep = spec.keepEvents ?? true;
     const sink: EventSink = {
       emit(e) {
         eventCount++;
-        if (keep) events.push(e);
+        // Bounded: past MAX_EVENTS the rest are counted, not kept (reported as events.dropped).
+        if (keep) {
+          if (events.length < MAX_EVENTS) events.push(e);
+          else eventsDropped++;
+        }
       },
     };
     const shared = allocShared(spec);
@@ -152,6 +157,6 @@ export class DeterministicRuntime implements Runtime {
     lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
-    return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount };
+    return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount, eventsDropped };
   }
 }

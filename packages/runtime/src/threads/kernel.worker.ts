@@ -7,7 +7,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { type LeaseItem, syscall, type SyscallRequest } from '@leasebreak/model';
-import type { SimEvent } from '@leasebreak/trace';
+import { MAX_EVENTS, type SimEvent } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import { type KernelAudit, auditKernel } from '../collect.js';
 import type { RunSpec, SharedRegions } from '../types.js';
@@ -32,6 +32,7 @@ export interface KernelCollect {
   readonly exits: Record<number, number | string | null>;
   readonly nowNs: number;
   readonly hang: string | null;
+  readonly eventsDropped: number;
   readonly audit: KernelAudit;
   /** Lease changes not yet posted, and how many batches were posted before. */
   readonly leaseItems: LeaseItem[];
@@ -43,6 +44,7 @@ const ctl = new Int32Array(data.control);
 const clock = new RealClock(BigInt(data.originNs));
 const events: SimEvent[] = [];
 let eventCount = 0;
+let eventsDropped = 0;
 const keep = data.spec.keepEvents ?? true;
 let built: ReturnType<typeof buildKernel> | null = null;
 let setupError: string | null = null;
@@ -53,7 +55,11 @@ try {
     {
       emit(e) {
         eventCount++;
-        if (keep) events.push(e);
+        // Bounded: past MAX_EVENTS the rest are counted, not kept (reported as events.dropped).
+        if (keep) {
+          if (events.length < MAX_EVENTS) events.push(e);
+          else eventsDropped++;
+        }
       },
     },
     data.shared,
@@ -88,7 +94,7 @@ const api = {
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
     // The main thread hashes the merged stream (kernel events + lifecycle transitions).
-    return { events, eventHash: '', eventCount, exits, nowNs: clock.now(), audit: auditKernel(k), leaseItems: k.lifecycles.take(), leaseBatches, hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
+    return { events, eventHash: '', eventCount, exits, nowNs: clock.now(), eventsDropped, audit: auditKernel(k), leaseItems: k.lifecycles.take(), leaseBatches, hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);

@@ -149,7 +149,7 @@ export class ThreadsRuntime implements Runtime {
       // Wake the main thread's pending waitAsync so nothing keeps the process alive.
       Atomics.store(ctl, CTL_HANG, 1);
       Atomics.notify(ctl, CTL_HANG);
-      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events, eventHash: spec.keepEvents === false ? '' : hashEvents(events), eventCount: collected.eventCount + mainEvents.length };
+      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events, eventHash: spec.keepEvents === false ? '' : hashEvents(events), eventCount: collected.eventCount + mainEvents.length, eventsDropped: collected.eventsDropped };
     } finally {
       leases.port1.close();
       Atomics.store(ctl, CTL_STOP, 1);

@@ -87,7 +87,7 @@ export interface Report {
   readonly pins: { readonly leaked: number };
   readonly replay: { readonly seed: number; readonly schedule: readonly number[] | null };
   /** The run's event hash (deterministic runs: same seed, same hash) and event count. */
-  readonly events: { readonly hash: string; readonly count: number };
+  readonly events: { readonly hash: string; readonly count: number; /** Counted but not kept (buffer bound); absent in older reports. */ readonly dropped?: number };
   /** Why the run ended abnormally, if it did. */
   readonly detail?: string;
 }
@@ -293,7 +293,7 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
     expectations,
     pins: { leaked: r.audit.pinsHeld },
     replay: { seed: r.seed, schedule },
-    events: { hash: r.eventHash, count: r.eventCount },
+    events: { hash: r.eventHash, count: r.eventCount, dropped: r.eventsDropped },
     ...(r.detail === undefined ? {} : { detail: r.detail }),
   };
 }

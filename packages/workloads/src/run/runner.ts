@@ -1,12 +1,19 @@
 /**
- * Run a scenario: every policy × every seed, one run at a time, each in the chosen runtime.
- * Reports come back whole; an interrupted run is reported as `interrupted`.
+ * Run a scenario: every policy × every seed, each in the chosen runtime. Threads runs go one at a
+ * time (they are the race; running two at once would change their timing). Deterministic runs are
+ * independent single-thread jobs: a sweep of several runs in parallel on a piscina pool, one
+ * worker per core. Reports come back whole and in order; an interrupted run is reported as such.
  */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
 import { POLICY_NAMES, type PolicyName } from '@leasebreak/model';
-import { DeterministicRuntime, type RunResult, ThreadsRuntime } from '@leasebreak/runtime';
+import { DeterministicRuntime, type RunResult, ThreadsRuntime, distUrl } from '@leasebreak/runtime';
 import type { KernelKnobs, Mode, Scenario } from '../scenario/types.js';
 import { BadInput, plan } from './plan.js';
 import { type Report, buildReport } from './report.js';
+import type { SweepTask } from './sweep.worker.js';
+
+const SWEEP_WORKER = distUrl('./sweep.worker.js', import.meta.url).href;
 
 export interface RunOptions {
   readonly policies?: readonly string[];
@@ -35,6 +42,9 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   const mode = opts.mode ?? s.mode;
   const durationUs = opts.durationUs ?? s.duration;
   const total = policies.length * runs;
+  if (mode === 'deterministic' && total > 1 && opts.onResult === undefined && availableParallelism() > 1) {
+    return sweep(s, policies as PolicyName[], seed0, runs, durationUs, opts, total);
+  }
   const reports: Report[] = [];
   for (const policy of policies) {
     for (let i = 0; i < runs; i++) {
@@ -57,6 +67,38 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
     }
   }
   return reports;
+}
+
+/** Deterministic runs in parallel on a piscina pool; reports in policy × seed order. */
+async function sweep(s: Scenario, policies: readonly PolicyName[], seed0: number, runs: number, durationUs: number, opts: RunOptions, total: number): Promise<Report[]> {
+  // Plan every run here first: bad input fails fast, before any worker starts.
+  const tasks: SweepTask[] = [];
+  for (const policy of policies) {
+    for (let i = 0; i < runs; i++) {
+      const t: SweepTask = { scenario: s, policy, seed: seed0 + i, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }) };
+      plan(t.scenario, t.policy, { seed: t.seed, durationUs, ...(t.kernel === undefined ? {} : { kernel: t.kernel }) });
+      tasks.push(t);
+    }
+  }
+  const pool = new Piscina({ filename: SWEEP_WORKER, maxThreads: Math.min(availableParallelism(), tasks.length), execArgv: [] });
+  let done = 0;
+  try {
+    const settled = await Promise.allSettled(
+      tasks.map(async (t) => {
+        const r = (await pool.run(t, opts.signal === undefined ? {} : { signal: opts.signal })) as Report;
+        opts.onRun?.(++done, total, r);
+        return r;
+      }),
+    );
+    const reports: Report[] = [];
+    for (const r of settled) {
+      if (r.status === 'fulfilled') reports.push(r.value);
+      else if (!(opts.signal?.aborted ?? false)) throw r.reason;
+    }
+    return reports;
+  } finally {
+    await pool.destroy();
+  }
 }
 
 export { BadInput };

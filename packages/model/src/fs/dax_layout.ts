@@ -41,12 +41,19 @@ export function daxLayoutBusyPage(k: Kernel, inode: Inode, range: LayoutChangeRa
   const first = ranged ? range.first : 0;
   const last = ranged ? range.last : Number.MAX_SAFE_INTEGER;
   k.sb.unmapMappingRange(inode, first, last);
-  const end = Math.min(last + 1, inode.extents.endBlock);
-  if (end <= first) return null;
-  for (const seg of inode.extents.segments(first, end - first)) {
-    if (seg.pblk < 0) continue;
-    for (let i = 0; i < seg.len; i++) if (k.pmem.isBusy(seg.pblk + i)) return seg.pblk + i;
+  // The kernel walks the file's DAX entries, which exist only for pages that were faulted in; once
+  // the mappings are gone, only a GUP reference can keep one busy. So the candidates are the
+  // frames of pins in force that this file still owns in the range — the same answer as walking
+  // every block, without the cost of a whole-file walk per truncate.
+  let best: { pfn: number; index: number } | null = null;
+  for (const set of k.pins.sets.values()) {
+    for (const p of set.pages) {
+      const o = k.pmem.owner(p.pfn);
+      if (o.ino !== inode.ino || o.index < first || o.index > last || !k.pmem.isBusy(p.pfn)) continue;
+      if (best === null || o.index < best.index) best = { pfn: p.pfn, index: o.index };
+    }
   }
+  if (best !== null) return best.pfn;
   return null;
 }
 

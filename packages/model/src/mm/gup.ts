@@ -29,7 +29,7 @@ export interface PinSet {
   readonly pid: number;
   readonly longterm: boolean;
   readonly write: boolean;
-  readonly pages: readonly PinnedPage[];
+  readonly pages: PinnedPage[];
   released: boolean;
 }
 
@@ -41,10 +41,16 @@ export class Pins {
   readonly longterm = new Map<number, number>();
 
   add(pid: number, pages: PinnedPage[], longterm: boolean, write: boolean): PinSet {
-    const set: PinSet = { id: this.nextId++, pid, longterm, write, pages, released: false };
+    const set: PinSet = { id: this.nextId++, pid, longterm, write, pages: [], released: false };
     this.sets.set(set.id, set);
-    if (longterm) for (const p of pages) this.longterm.set(p.pfn, (this.longterm.get(p.pfn) ?? 0) + 1);
+    for (const p of pages) this.addPage(set, p);
     return set;
+  }
+
+  /** A page pinned into a set still being built (GUP is between pages: the page is already busy). */
+  addPage(set: PinSet, p: PinnedPage): void {
+    set.pages.push(p);
+    if (set.longterm) this.longterm.set(p.pfn, (this.longterm.get(p.pfn) ?? 0) + 1);
   }
 
   remove(set: PinSet): void {
@@ -105,8 +111,11 @@ export async function pinUserPages(k: Kernel, task: Task, addr: number, npages: 
   if (!Number.isSafeInteger(addr) || !Number.isInteger(npages) || npages <= 0) return err('EINVAL');
   const longterm = (gupFlags & FOLL_LONGTERM) !== 0;
   const write = (gupFlags & FOLL_WRITE) !== 0;
-  const pages: PinnedPage[] = [];
+  // The set is in force from the first page on: a layout break scanning meanwhile sees its pages.
+  const set = k.pins.add(task.pid, [], longterm, write);
+  const pages = set.pages;
   const undo = (): void => {
+    k.pins.remove(set);
     for (const p of pages) k.pmem.putPage(p.pfn);
   };
   for (let i = 0; i < npages; i++) {
@@ -133,9 +142,8 @@ export async function pinUserPages(k: Kernel, task: Task, addr: number, npages: 
       undo();
       return err('EFAULT');
     }
-    pages.push({ pfn: f.pte, ino: inode.ino, index: hit.vma.pgoff + index });
+    k.pins.addPage(set, { pfn: f.pte, ino: inode.ino, index: hit.vma.pgoff + index });
   }
-  const set = k.pins.add(task.pid, pages, longterm, write);
   k.emit({ kind: 'gup.pin', t: k.clock.now(), pid: task.pid, pin: set.id, pfns: pages.map((p) => p.pfn), longterm });
   return ok(set);
 }

@@ -75,7 +75,18 @@ export interface KernelHooks {
   fileRelease?(file: File): void;
 }
 
-const MAX_RW_COUNT = 0x7ffff000; // INT_MAX & PAGE_MASK: the most one read/write moves
+const MAX_RW_COUNT = 0x7ffff000;
+
+const payloads = new Map<number, Uint8Array>();
+/** The bytes a simulated device's DMA carries after the stamp (one pattern per writer). */
+function dmaPayload(value: number): Uint8Array {
+  let p = payloads.get(value);
+  if (p === undefined) {
+    p = new Uint8Array(PAGE_SIZE - STAMP_BYTES).fill(value);
+    payloads.set(value, p);
+  }
+  return p;
+} // INT_MAX & PAGE_MASK: the most one read/write moves
 
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n);
@@ -799,7 +810,7 @@ export class Kernel {
     const owner = this.pmem.owner(pfn);
     const frame = this.pmem.frame(pfn);
     writeStamp(frame, 0, { writer, source, ino, index, seq, offset: 0 });
-    frame.fill(0xd0 | (writer & 0x0f), STAMP_BYTES);
+    frame.set(dmaPayload(0xd0 | (writer & 0x0f)), STAMP_BYTES); // a copy, as DMA is (and fill on shared memory is slow)
     if (owner.ino !== ino || owner.index !== index) {
       this.emit({ kind: 'dma.write', t: this.clock.now(), writer, source, pfn, intended: { ino, index }, owner: { ino: owner.ino, index: owner.index, generation: owner.generation }, op: 'write' });
     }

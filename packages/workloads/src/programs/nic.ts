@@ -412,7 +412,10 @@ export class Nic {
             else writeStamp(frames, at, { writer, source: w.key, ino, index: pgoff + page, seq: w.seq, offset: inOff });
             from += STAMP_BYTES;
           }
-          frames.fill(stampValue, from, at + n);
+          // The payload arrives from the wire: a copy (TypedArray.fill on shared memory is slow).
+          const len = at + n - from;
+          const pl = this.payloadFor(stampValue);
+          frames.set(len === pl.length ? pl : pl.subarray(0, len), from);
         } else {
           this.scratch.set(frames.subarray(at, at + n));
         }
@@ -451,6 +454,23 @@ export class Nic {
       flush();
     }
     return { status: 0, bytes, pages, violations };
+  }
+
+  private readonly payloads = new Map<number, Uint8Array>();
+  private lastPayload: Uint8Array | null = null;
+  private lastPayloadValue = -1;
+
+  /** The bytes a writer's RDMA WRITEs carry after the stamp (one pattern per writer). */
+  private payloadFor(value: number): Uint8Array {
+    if (this.lastPayload !== null && this.lastPayloadValue === value) return this.lastPayload;
+    let p = this.payloads.get(value);
+    if (p === undefined) {
+      p = new Uint8Array(PAGE_SIZE - STAMP_BYTES).fill(value);
+      this.payloads.set(value, p);
+    }
+    this.lastPayload = p;
+    this.lastPayloadValue = value;
+    return p;
   }
 
   private record(v: NicViolation): void {

@@ -22,7 +22,7 @@
 import { O_RDWR } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, badOptions, sleepUntil, summarizeLatency, sys } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, stressEntry, sys } from './stress.js';
 import { type DioReaderOptions, parseDioReaderOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -159,9 +159,4 @@ class DioReader extends PacedProgram<DioReaderOutput> {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<DioReaderOutput> {
-  const inp = input as DioReaderInput;
-  const parsed = parseDioReaderOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('dio-reader', inp.name, parsed.issues);
-  return new DioReader(ctx, inp.name, inp.durationNs, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof DioReader>[3], DioReaderOutput, DioReaderInput>('dio-reader', parseDioReaderOptions, (ctx, inp, o) => new DioReader(ctx, inp.name, inp.durationNs, o).run());

@@ -13,7 +13,7 @@
 import { O_WRONLY } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, badOptions, summarizeLatency, sys } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, summarizeLatency, stressEntry, sys } from './stress.js';
 import { type FileWriterOptions, parseFileWriterOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -130,9 +130,4 @@ class FileWriter extends PacedProgram<FileWriterOutput> {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<FileWriterOutput> {
-  const inp = input as FileWriterInput;
-  const parsed = parseFileWriterOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('file-writer', inp.name, parsed.issues);
-  return new FileWriter(ctx, inp.name, inp.durationNs, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof FileWriter>[3], FileWriterOutput, FileWriterInput>('file-writer', parseFileWriterOptions, (ctx, inp, o) => new FileWriter(ctx, inp.name, inp.durationNs, o).run());

@@ -23,7 +23,7 @@
  */
 import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { type LatencySummary, PROGRESS_EVERY, badOptions, programLife, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, programLife, sleepUntil, summarizeLatency, sys, stressEntry, tally } from './stress.js';
 import { type BreakerOp, type LeaseBreakerOptions, parseLeaseBreakerOptions } from './validators.js';
 
 export interface LeaseBreakerInput {
@@ -186,9 +186,4 @@ class Breaker {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<LeaseBreakerOutput> {
-  const inp = input as LeaseBreakerInput;
-  const parsed = parseLeaseBreakerOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('lease-breaker', inp.name, parsed.issues);
-  return new Breaker(ctx, inp, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof Breaker>[2], LeaseBreakerOutput, LeaseBreakerInput>('lease-breaker', parseLeaseBreakerOptions, (ctx, inp, o) => new Breaker(ctx, inp, o).run());

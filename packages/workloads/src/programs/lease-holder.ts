@@ -19,7 +19,7 @@
  */
 import { F_RDLCK, F_SETLEASE, F_SETSIG, F_UNLCK, F_WRLCK, O_RDONLY, SIGIO, parseSignal, signame } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
-import { PROGRESS_EVERY, badOptions, programLife, sleepUntil, sys, tally } from './stress.js';
+import { PROGRESS_EVERY, programLife, sleepUntil, sys, stressEntry, tally } from './stress.js';
 import { type HeldLeaseType, type LeaseHolderOptions, type OnSigio, parseLeaseHolderOptions } from './validators.js';
 
 export interface LeaseHolderInput {
@@ -271,9 +271,4 @@ class Holder {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<LeaseHolderOutput> {
-  const inp = input as LeaseHolderInput;
-  const parsed = parseLeaseHolderOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('lease-holder', inp.name, parsed.issues);
-  return new Holder(ctx, inp, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof Holder>[2], LeaseHolderOutput, LeaseHolderInput>('lease-holder', parseLeaseHolderOptions, (ctx, inp, o) => new Holder(ctx, inp, o).run());

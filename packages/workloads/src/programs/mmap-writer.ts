@@ -13,7 +13,7 @@
 import { O_RDWR, SIGNALS, signame } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, badOptions, summarizeLatency, sys, tally } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, summarizeLatency, sys, stressEntry, tally } from './stress.js';
 import { type MmapWriterOptions, parseMmapWriterOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -125,9 +125,4 @@ class MmapWriter extends PacedProgram<MmapWriterOutput> {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<MmapWriterOutput> {
-  const inp = input as MmapWriterInput;
-  const parsed = parseMmapWriterOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('mmap-writer', inp.name, parsed.issues);
-  return new MmapWriter(ctx, inp.name, inp.durationNs, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof MmapWriter>[3], MmapWriterOutput, MmapWriterInput>('mmap-writer', parseMmapWriterOptions, (ctx, inp, o) => new MmapWriter(ctx, inp.name, inp.durationNs, o).run());

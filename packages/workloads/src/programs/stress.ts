@@ -35,6 +35,23 @@ export async function sleepUntil(ctx: ProcessContext, atNs: number): Promise<voi
   }
 }
 
+/**
+ * A stress program's entry point (`runProgram`, loaded by URL in the process's thread or called
+ * directly): validate the plan's normalised `with:` options again, then start the program.
+ */
+export function stressEntry<T, O, I extends { readonly name: string; readonly options?: unknown }>(
+  workload: string,
+  parse: (options: Readonly<Record<string, unknown>>, pc: { readonly normalized: true }) => { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly { readonly path: readonly (string | number)[]; readonly message: string }[] },
+  start: (ctx: ProcessContext, input: I, options: T) => Promise<O>,
+): (ctx: ProcessContext, input: unknown) => Promise<O> {
+  return async (ctx, input) => {
+    const inp = input as I;
+    const parsed = parse((inp.options ?? {}) as Readonly<Record<string, unknown>>, { normalized: true });
+    if (!parsed.ok) throw badOptions(workload, inp.name, parsed.issues);
+    return start(ctx, inp, parsed.value);
+  };
+}
+
 /** The error for options that did not validate (the plan validates first; this is a bug guard). */
 export function badOptions(workload: string, name: string, issues: readonly { readonly path: readonly (string | number)[]; readonly message: string }[]): Error {
   return new Error(`${workload} ${name}: bad options: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

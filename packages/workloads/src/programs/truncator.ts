@@ -49,7 +49,7 @@ import {
 } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import { OpStats, PacedProgram, RACE_MIN_CYCLE_NS, randInt } from './pacing.js';
-import { type LatencySummary, PROGRESS_EVERY, badOptions, sleepUntil, summarizeLatency, sys, tally } from './stress.js';
+import { type LatencySummary, PROGRESS_EVERY, sleepUntil, summarizeLatency, sys, stressEntry, tally } from './stress.js';
 import { type TruncatorOp, type TruncatorOptions, TRUNCATOR_OPS, parseTruncatorOptions } from './validators.js';
 
 const PAGE = 4096;
@@ -342,9 +342,4 @@ class Truncator extends PacedProgram<TruncatorOutput> {
 }
 
 /** The program entry point (loaded by URL in the process's thread, or called directly). */
-export async function runProgram(ctx: ProcessContext, input: unknown): Promise<TruncatorOutput> {
-  const inp = input as TruncatorInput;
-  const parsed = parseTruncatorOptions((inp.options ?? {}) as unknown as Readonly<Record<string, unknown>>, { normalized: true });
-  if (!parsed.ok) throw badOptions('truncator', inp.name, parsed.issues);
-  return new Truncator(ctx, inp.name, inp.durationNs, parsed.value).run();
-}
+export const runProgram = stressEntry<ConstructorParameters<typeof Truncator>[3], TruncatorOutput, TruncatorInput>('truncator', parseTruncatorOptions, (ctx, inp, o) => new Truncator(ctx, inp.name, inp.durationNs, o).run());

@@ -34,11 +34,22 @@ export type SimEvent =
       readonly owner: { readonly ino: number; readonly index: number; readonly generation: number };
       readonly op: 'write' | 'read';
     }
+  /**
+   * The NIC took a work request off queue pair `qp` (the posting process's index in the spec;
+   * `from` is its pid) and starts it: `bytes` from byte `offset` of MR `key`, spanning `pages`
+   * pages. `pid` is the NIC daemon's. One per WR, never per page.
+   */
+  | { readonly kind: 'nic.wr.start'; readonly t: number; readonly pid: number; readonly from: number; readonly qp: number; readonly wrId: number; readonly key: number; readonly op: NicWrOp; readonly offset: number; readonly bytes: number; readonly pages: number }
+  /** The WR is done (its completion is posted next): `status` 'ok' or an errno name; what moved. */
+  | { readonly kind: 'nic.wr.end'; readonly t: number; readonly pid: number; readonly from: number; readonly qp: number; readonly wrId: number; readonly key: number; readonly op: NicWrOp; readonly status: string; readonly bytes: number; readonly pages: number; readonly violations: number }
   | { readonly kind: 'hang'; readonly t: number; readonly pid: number; readonly op: string; readonly blockedNs: number; readonly chain: readonly string[] }
   | { readonly kind: 'sched.pick'; readonly t: number; readonly pid: number; readonly choices: number }
   | { readonly kind: 'note'; readonly t: number; readonly pid: number | null; readonly text: string };
 
 export type SimEventKind = SimEvent['kind'];
+
+/** A NIC work request's operation (an unknown opcode completes EINVAL as `invalid`). */
+export type NicWrOp = 'write' | 'read' | 'invalid';
 
 /** Most events a run keeps in memory (a few hundred MiB at most); the rest are counted as dropped. */
 export const MAX_EVENTS = 2_000_000;

@@ -1,5 +1,8 @@
 export { MAX_EVENTS, MemorySink, NULL_SINK } from './events.js';
-export type { EventSink, SimEvent, SimEventKind } from './events.js';
+export type { EventSink, NicWrOp, SimEvent, SimEventKind } from './events.js';
+export { EventRing, newEventRing, readEventRing, DEFAULT_RING_BYTES, RING_HEADER_BYTES, RING_MAX_BYTES } from './ring.js';
+export type { RingContents, RingMark } from './ring.js';
+export { mergeByTime } from './merge.js';
 export { EventHasher, hashEvents } from './hash.js';
 export { matchLeaseBreaks, breakPhases } from './breaks.js';
 export type { BreakMark, BreakWait, BreakPhasesNs, LeaseBreakMatch } from './breaks.js';

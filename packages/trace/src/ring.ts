@@ -1,0 +1,473 @@
+/**
+ * A per-thread event ring: one SharedArrayBuffer that one thread writes its events into (no
+ * message per event) and the main thread reads at the end of the run — or after the thread died
+ * or hung: what was published stays readable, so an interrupted run keeps the events written so
+ * far.
+ *
+ * Layout (all offsets in bytes, records 8-byte aligned):
+ *
+ *   header (64 bytes, Int32 words)
+ *     0 magic 'LBR1'   1 end: where the next record goes (published with Atomics.store after the
+ *     record is written, so a reader that Atomics.loads it never sees half a record)
+ *     2 events offered   3 events dropped (the ring was full)   4 keep (0: count only)
+ *   records, from byte 64, each: Int32 tag, Int32 payload length, the payload, padding to 8
+ *
+ * Tags: a string definition (a JSON string; the writer interns op names, errno names, ops and argument
+ * shapes, and defines each the first time it uses it: ids count up from 0 in ring order); JSON
+ * (any event: UTF-8 of JSON.stringify); and binary records for the kinds written per syscall or
+ * per work request: `syscall.enter` whose args are numbers and booleans (stored with their
+ * shape — the key list — interned, so key order survives), `syscall.exit` with a numeric return,
+ * `dma.write`, `nic.wr.start`, `nic.wr.end`. A binary record is a few Int32 ids and Float64
+ * numbers, so any number survives exactly; decoding gives back objects equal to those emitted,
+ * keys in the same order (JSON records: as JSON.parse(JSON.stringify(e)) — keys holding
+ * undefined are left out).
+ *
+ * Full: a record that does not fit is not written, nor is anything after it (dropped is counted
+ * and published; nothing already written is ever overwritten). The kept events are exactly the
+ * first ones, and every string a kept record refers to is defined before it.
+ */
+import type { EventSink, NicWrOp, SimEvent } from './events.js';
+
+export const RING_MAGIC = 0x4c425231;
+export const RING_HEADER_BYTES = 64;
+/** Largest data area a ring may have (offsets are Int32). */
+export const RING_MAX_BYTES = 1 << 30;
+
+/**
+ * Default data area per ring. SharedArrayBuffers are zero pages until written (the OS commits
+ * them on first touch), so a ring costs the memory its events take, not its capacity: a run
+ * that writes 1 MiB of events costs 1 MiB, however large the rings.
+ */
+export const DEFAULT_RING_BYTES = {
+  /** ~1 M syscall events (enter 40–80 bytes, exit 40). */
+  kernel: 64 * 1024 * 1024,
+  /** A process thread (the NIC: 88 bytes per WR start or end, ~190 k WRs). */
+  process: 32 * 1024 * 1024,
+  /** The main thread's lease-lifecycle transitions (JSON, ~150 bytes each). */
+  main: 8 * 1024 * 1024,
+} as const;
+
+const H_MAGIC = 0;
+const H_END = 1;
+const H_COUNT = 2;
+const H_DROPPED = 3;
+const H_KEEP = 4;
+
+const R_STR = 1;
+const R_JSON = 2;
+const R_ENTER = 3;
+const R_EXIT = 4;
+const R_DMA = 5;
+const R_WR_START = 6;
+const R_WR_END = 7;
+
+/** Most argument keys a binary `syscall.enter` record carries (one bit each in its boolean mask). */
+const MAX_SHAPE_KEYS = 30;
+
+const align8 = (n: number): number => (n + 7) & ~7;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A new ring with `dataBytes` of records (rounded down to 8); keep false: count events, keep none. */
+export function newEventRing(dataBytes: number, opts: { readonly keep?: boolean } = {}): SharedArrayBuffer {
+  const keep = opts.keep ?? true;
+  if (!Number.isFinite(dataBytes) || dataBytes < 0 || dataBytes > RING_MAX_BYTES) throw new RangeError(`event ring: ${dataBytes} bytes; allowed 0 to ${RING_MAX_BYTES}`);
+  const data = keep ? Math.floor(dataBytes / 8) * 8 : 0;
+  const buf = new SharedArrayBuffer(RING_HEADER_BYTES + data);
+  const h = new Int32Array(buf, 0, RING_HEADER_BYTES / 4);
+  h[H_MAGIC] = RING_MAGIC;
+  h[H_KEEP] = keep ? 1 : 0;
+  Atomics.store(h, H_END, RING_HEADER_BYTES);
+  return buf;
+}
+
+/** Where a ring stood at some moment (the writer's view): read up to here. */
+export interface RingMark {
+  readonly end: number;
+  readonly count: number;
+  readonly dropped: number;
+}
+
+interface Shape {
+  readonly keys: readonly string[];
+  readonly id: number;
+}
+
+type Ev<K extends SimEvent['kind']> = Extract<SimEvent, { kind: K }>;
+
+/** The writer: the one thread that owns the ring. An EventSink. */
+export class EventRing implements EventSink {
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly u8: Uint8Array;
+  private readonly cap: number;
+  private readonly keep: boolean;
+  private off: number;
+  private full = false;
+  private count = 0;
+  private dropped = 0;
+  private readonly strings = new Map<string, number>();
+  /** The args shape last seen per syscall op. */
+  private readonly shapes = new Map<string, Shape>();
+  private readonly shapeIds = new Map<string, Shape>();
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+    this.cap = buffer.byteLength;
+    if (this.i32[H_MAGIC] !== RING_MAGIC) throw new TypeError('event ring: not a ring (made by newEventRing)');
+    if (Atomics.load(this.i32, H_END) !== RING_HEADER_BYTES || this.i32[H_COUNT] !== 0) throw new TypeError('event ring: already written (one writer per ring)');
+    this.keep = this.i32[H_KEEP] === 1;
+    this.off = RING_HEADER_BYTES;
+  }
+
+  emit(e: SimEvent): void {
+    this.i32[H_COUNT] = ++this.count;
+    if (!this.keep) return;
+    if (this.full || !this.put(e)) {
+      this.full = true;
+      Atomics.store(this.i32, H_DROPPED, ++this.dropped);
+    }
+  }
+
+  /** Where the ring stands now. */
+  mark(): RingMark {
+    return { end: this.off, count: this.count, dropped: this.dropped };
+  }
+
+  get eventCount(): number {
+    return this.count;
+  }
+
+  get eventsDropped(): number {
+    return this.dropped;
+  }
+
+  private put(e: SimEvent): boolean {
+    switch (e.kind) {
+      case 'syscall.enter':
+        return this.enter(e);
+      case 'syscall.exit':
+        return this.exit(e);
+      case 'dma.write':
+        return this.dma(e);
+      case 'nic.wr.start':
+        return this.wrStart(e);
+      case 'nic.wr.end':
+        return this.wrEnd(e);
+      default:
+        return this.text(R_JSON, JSON.stringify(e));
+    }
+  }
+
+  /** Publish a record written at `at`. */
+  private commit(at: number, tag: number, len: number): void {
+    const w = at >> 2;
+    this.i32[w] = tag;
+    this.i32[w + 1] = len;
+    this.off = at + 8 + align8(len);
+    Atomics.store(this.i32, H_END, this.off);
+  }
+
+  /** A UTF-8 record; false if it does not fit. */
+  private text(tag: number, s: string): boolean {
+    const at = this.off;
+    if (at + 8 > this.cap) return false;
+    const r = enc.encodeInto(s, this.u8.subarray(at + 8, this.cap));
+    if (r.read < s.length) return false;
+    this.commit(at, tag, r.written);
+    return true;
+  }
+
+  /** The id of a string, defined in the ring the first time; -1 if the definition does not fit. */
+  private str(s: string): number {
+    const id = this.strings.get(s);
+    if (id !== undefined) return id;
+    // As JSON: exact for every string, lone surrogates included (TextEncoder would replace them).
+    if (!this.text(R_STR, JSON.stringify(s))) return -1;
+    const n = this.strings.size;
+    this.strings.set(s, n);
+    return n;
+  }
+
+  /** The shape of numbers-and-booleans args (null: not such args; id -1: no room to define it). */
+  private shapeOf(op: string, a: Record<string, unknown>): Shape | null {
+    const last = this.shapes.get(op);
+    if (last !== undefined) {
+      const keys = last.keys;
+      let i = 0;
+      let same = true;
+      for (const k in a) {
+        if (i >= keys.length || keys[i] !== k) {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === keys.length) return last;
+    }
+    const keys: string[] = [];
+    for (const k in a) {
+      const v = a[k];
+      if (typeof v !== 'number' && typeof v !== 'boolean') return null;
+      keys.push(k);
+    }
+    if (keys.length > MAX_SHAPE_KEYS) return null;
+    const name = JSON.stringify(keys);
+    let sh = this.shapeIds.get(name);
+    if (sh === undefined) {
+      const id = this.str(name);
+      if (id < 0) return { keys, id: -1 };
+      sh = { keys, id };
+      this.shapeIds.set(name, sh);
+    }
+    this.shapes.set(op, sh);
+    return sh;
+  }
+
+  // [tag, len] [op, shape] [boolMask, n] t pid v0 … v(n-1)
+  private enter(e: Ev<'syscall.enter'>): boolean {
+    const a = e.args as Record<string, unknown> | undefined | null;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) return this.text(R_JSON, JSON.stringify(e));
+    const sh = this.shapeOf(e.op, a);
+    if (sh === null) return this.text(R_JSON, JSON.stringify(e));
+    if (sh.id < 0) return false;
+    const op = this.str(e.op);
+    if (op < 0) return false;
+    const n = sh.keys.length;
+    const len = 32 + 8 * n;
+    const at = this.off;
+    if (at + 8 + len > this.cap) return false;
+    const w = at >> 2;
+    const d = at >> 3;
+    let mask = 0;
+    let i = 0;
+    for (const k in a) {
+      const v = a[k] as number | boolean;
+      if (typeof v === 'number') this.f64[d + 5 + i] = v;
+      else if (typeof v === 'boolean') {
+        this.f64[d + 5 + i] = v ? 1 : 0;
+        mask |= 1 << i;
+      } else return this.text(R_JSON, JSON.stringify(e)); // a value changed type under the same shape
+      i++;
+    }
+    this.i32[w + 2] = op;
+    this.i32[w + 3] = sh.id;
+    this.i32[w + 4] = mask;
+    this.i32[w + 5] = n;
+    this.f64[d + 3] = e.t;
+    this.f64[d + 4] = e.pid;
+    this.commit(at, R_ENTER, len);
+    return true;
+  }
+
+  // [tag, len] [op, errno (-1: null)] t pid ret
+  private exit(e: Ev<'syscall.exit'>): boolean {
+    if (typeof e.ret !== 'number' || (e.errno !== null && typeof e.errno !== 'string')) return this.text(R_JSON, JSON.stringify(e));
+    const op = this.str(e.op);
+    const errno = e.errno === null ? -1 : this.str(e.errno);
+    if (op < 0 || (e.errno !== null && errno < 0)) return false;
+    const at = this.off;
+    if (at + 40 > this.cap) return false;
+    const w = at >> 2;
+    const d = at >> 3;
+    this.i32[w + 2] = op;
+    this.i32[w + 3] = errno;
+    this.f64[d + 2] = e.t;
+    this.f64[d + 3] = e.pid;
+    this.f64[d + 4] = e.ret;
+    this.commit(at, R_EXIT, 32);
+    return true;
+  }
+
+  // [tag, len] [op, 0] t writer source pfn intended.ino intended.index owner.ino owner.index owner.generation
+  private dma(e: Ev<'dma.write'>): boolean {
+    const op = this.str(e.op);
+    if (op < 0) return false;
+    const at = this.off;
+    if (at + 88 > this.cap) return false;
+    const d = at >> 3;
+    const f = this.f64;
+    this.i32[(at >> 2) + 2] = op;
+    this.i32[(at >> 2) + 3] = 0;
+    f[d + 2] = e.t;
+    f[d + 3] = e.writer;
+    f[d + 4] = e.source;
+    f[d + 5] = e.pfn;
+    f[d + 6] = e.intended.ino;
+    f[d + 7] = e.intended.index;
+    f[d + 8] = e.owner.ino;
+    f[d + 9] = e.owner.index;
+    f[d + 10] = e.owner.generation;
+    this.commit(at, R_DMA, 80);
+    return true;
+  }
+
+  // [tag, len] [op, 0] t pid from qp wrId key offset bytes pages
+  private wrStart(e: Ev<'nic.wr.start'>): boolean {
+    const op = this.str(e.op);
+    if (op < 0) return false;
+    const at = this.off;
+    if (at + 88 > this.cap) return false;
+    const d = at >> 3;
+    const f = this.f64;
+    this.i32[(at >> 2) + 2] = op;
+    this.i32[(at >> 2) + 3] = 0;
+    f[d + 2] = e.t;
+    f[d + 3] = e.pid;
+    f[d + 4] = e.from;
+    f[d + 5] = e.qp;
+    f[d + 6] = e.wrId;
+    f[d + 7] = e.key;
+    f[d + 8] = e.offset;
+    f[d + 9] = e.bytes;
+    f[d + 10] = e.pages;
+    this.commit(at, R_WR_START, 80);
+    return true;
+  }
+
+  // [tag, len] [op, status] t pid from qp wrId key bytes pages violations
+  private wrEnd(e: Ev<'nic.wr.end'>): boolean {
+    const op = this.str(e.op);
+    const status = this.str(e.status);
+    if (op < 0 || status < 0) return false;
+    const at = this.off;
+    if (at + 88 > this.cap) return false;
+    const d = at >> 3;
+    const f = this.f64;
+    this.i32[(at >> 2) + 2] = op;
+    this.i32[(at >> 2) + 3] = status;
+    f[d + 2] = e.t;
+    f[d + 3] = e.pid;
+    f[d + 4] = e.from;
+    f[d + 5] = e.qp;
+    f[d + 6] = e.wrId;
+    f[d + 7] = e.key;
+    f[d + 8] = e.bytes;
+    f[d + 9] = e.pages;
+    f[d + 10] = e.violations;
+    this.commit(at, R_WR_END, 80);
+    return true;
+  }
+}
+
+export interface RingContents {
+  /** The events kept, in the order written. */
+  readonly events: SimEvent[];
+  /** Events emitted (kept, dropped, or only counted when the ring keeps none). */
+  readonly count: number;
+  /** Events that did not fit. */
+  readonly dropped: number;
+  /** Bytes of records read, and the data area's size. */
+  readonly bytes: number;
+  readonly capacity: number;
+}
+
+/**
+ * Decode a ring: up to `mark.end` if given (the writer's mark), else up to what the writer has
+ * published so far — safe while it is still writing, or after it died mid-record.
+ */
+export function readEventRing(buffer: SharedArrayBuffer, mark?: RingMark): RingContents {
+  const i32 = new Int32Array(buffer);
+  const f64 = new Float64Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  if (i32[H_MAGIC] !== RING_MAGIC) throw new TypeError('event ring: not a ring (made by newEventRing)');
+  const published = Atomics.load(i32, H_END);
+  const end = Math.min(mark?.end ?? published, published, buffer.byteLength);
+  const dropped = mark?.dropped ?? Atomics.load(i32, H_DROPPED);
+  const counted = mark?.count ?? Atomics.load(i32, H_COUNT);
+  const strings: string[] = [];
+  const shapes: (string[] | undefined)[] = [];
+  const events: SimEvent[] = [];
+  const utf8 = (at: number, len: number): string => dec.decode(u8.slice(at, at + len));
+  const s = (id: number): string => {
+    const v = strings[id];
+    if (v === undefined) throw new RangeError(`event ring: string ${id} used before it is defined`);
+    return v;
+  };
+  let at = RING_HEADER_BYTES;
+  while (at < end) {
+    const w = at >> 2;
+    const d = at >> 3;
+    const tag = i32[w]!;
+    const len = i32[w + 1]!;
+    const next = at + 8 + align8(len);
+    if (len < 0 || next > end) throw new RangeError(`event ring: record at byte ${at} (tag ${tag}, ${len} bytes) runs past the end (${end})`);
+    switch (tag) {
+      case R_STR:
+        strings.push(JSON.parse(utf8(at + 8, len)) as string);
+        break;
+      case R_JSON:
+        events.push(JSON.parse(utf8(at + 8, len)) as SimEvent);
+        break;
+      case R_ENTER: {
+        const sid = i32[w + 3]!;
+        let keys = shapes[sid];
+        if (keys === undefined) keys = shapes[sid] = JSON.parse(s(sid)) as string[];
+        const mask = i32[w + 4]!;
+        const args: Record<string, number | boolean> = {};
+        keys.forEach((k, i) => {
+          const v = f64[d + 5 + i]!;
+          args[k] = (mask & (1 << i)) !== 0 ? v !== 0 : v;
+        });
+        events.push({ kind: 'syscall.enter', t: f64[d + 3]!, pid: f64[d + 4]!, op: s(i32[w + 2]!), args });
+        break;
+      }
+      case R_EXIT: {
+        const errno = i32[w + 3]!;
+        events.push({ kind: 'syscall.exit', t: f64[d + 2]!, pid: f64[d + 3]!, op: s(i32[w + 2]!), ret: f64[d + 4]!, errno: errno < 0 ? null : s(errno) });
+        break;
+      }
+      case R_DMA:
+        events.push({
+          kind: 'dma.write',
+          t: f64[d + 2]!,
+          writer: f64[d + 3]!,
+          source: f64[d + 4]!,
+          pfn: f64[d + 5]!,
+          intended: { ino: f64[d + 6]!, index: f64[d + 7]! },
+          owner: { ino: f64[d + 8]!, index: f64[d + 9]!, generation: f64[d + 10]! },
+          op: s(i32[w + 2]!) as 'write' | 'read',
+        });
+        break;
+      case R_WR_START:
+        events.push({
+          kind: 'nic.wr.start',
+          t: f64[d + 2]!,
+          pid: f64[d + 3]!,
+          from: f64[d + 4]!,
+          qp: f64[d + 5]!,
+          wrId: f64[d + 6]!,
+          key: f64[d + 7]!,
+          op: s(i32[w + 2]!) as NicWrOp,
+          offset: f64[d + 8]!,
+          bytes: f64[d + 9]!,
+          pages: f64[d + 10]!,
+        });
+        break;
+      case R_WR_END:
+        events.push({
+          kind: 'nic.wr.end',
+          t: f64[d + 2]!,
+          pid: f64[d + 3]!,
+          from: f64[d + 4]!,
+          qp: f64[d + 5]!,
+          wrId: f64[d + 6]!,
+          key: f64[d + 7]!,
+          op: s(i32[w + 2]!) as NicWrOp,
+          status: s(i32[w + 3]!),
+          bytes: f64[d + 8]!,
+          pages: f64[d + 9]!,
+          violations: f64[d + 10]!,
+        });
+        break;
+      default:
+        throw new RangeError(`event ring: unknown record tag ${tag} at byte ${at}`);
+    }
+    at = next;
+  }
+  return { events, count: Math.max(counted, events.length + dropped), dropped, bytes: end - RING_HEADER_BYTES, capacity: buffer.byteLength - RING_HEADER_BYTES };
+}

@@ -202,3 +202,57 @@ describe('leasebreak run: the report', () => {
     expect(b.json.replay.schedule).toEqual(a.json.replay.schedule);
   });
 });
+
+describe('multi-run commands: progress on stderr, only results on stdout', () => {
+  // test/cli.ts spawns with pipes: stderr is not a terminal, so progress is plain lines (and NO_COLOR=1).
+  const plain = (stderr: string): void => {
+    expect(stderr).not.toMatch(/[\x1b\r]/);
+  };
+
+  it('run --runs N: the report array on stdout, a last progress line on stderr; --quiet: nothing', async () => {
+    const r = await cliJson<unknown[]>(['run', GOOD, '--mode', 'deterministic', '--runs', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toHaveLength(3);
+    plain(r.stderr);
+    expect(r.stderr).toMatch(/^run: 3\/3 done in \d+\.\ds$/m);
+
+    const human = await cli(['run', GOOD, '--mode', 'deterministic', '--runs', '3']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).not.toContain('done in');
+    expect(human.stdout.match(/^\S.* · policy .* · seed \d+ · PASSED/gm)).toHaveLength(3);
+
+    const quiet = await cli(['run', GOOD, '--mode', 'deterministic', '--runs', '3', '--quiet']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout.match(/ · PASSED/g)).toHaveLength(3);
+  });
+
+  it('a single run shows no progress', async () => {
+    const r = await cli(['run', GOOD, '--mode', 'deterministic']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('matrix: the table alone on stdout (or the JSON with --json), progress on stderr; -q silences it', async () => {
+    const args = ['matrix', '--scenarios', 'truncate-vs-pin', '--policy', 'ext4-4.19,mainline', '--runs', '1', '--mode', 'deterministic', '--duration', '50ms'];
+    const table = await cli(args);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^scenario\s+│ ext4-4.19\s+│ mainline/);
+    expect(lines[2]).toMatch(/^truncate-vs-pin │/);
+    plain(table.stderr);
+    expect(table.stderr).toMatch(/^matrix: 2\/2 done in \d+\.\ds$/m);
+
+    const json = await cliJson<{ matrix: unknown[]; reports: unknown[] }>(args);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.json.matrix).toHaveLength(2);
+    plain(json.stderr);
+    expect(json.stderr).toMatch(/^matrix: 2\/2 done in/m);
+
+    const quiet = await cli([...args, '-q']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout.trimEnd().split('\n')).toHaveLength(3);
+  });
+});

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { POLICY_NAMES } from '@leasebreak/model';
 import { BUILTIN_DESCRIPTIONS, type Report, runScenario } from '@leasebreak/workloads';
 import { renderReport } from '@leasebreak/report';
+import { createProgress } from './progress.js';
 import { type RunFlags, UsageError, exitCodeFor, loadOne, runOptions, writeWhole } from './run.js';
 
 /** The race built-ins, in the order of architecture §7 (those that exist are run). */
@@ -50,6 +51,9 @@ export function cellOf(scenario: string, policy: string, reports: readonly Repor
   return { scenario, policy, runs: n, seen, text: parts.length === 0 ? 'ok' : parts.slice(0, 3).join(', '), seeds: reports.map((r) => r.seed) };
 }
 
+/** A run that saw corruption, a data leak, a stale offset or a lost write. */
+const isUnsafe = (r: Report): boolean => r.outcomes.corruption + r.outcomes.dataLeak + r.outcomes.staleOffset + r.outcomes.lostWrite > 0;
+
 export function formatMatrix(cells: readonly Cell[], scenarios: readonly string[], policies: readonly string[]): string {
   const w0 = Math.max(8, ...scenarios.map((s) => s.length));
   const widths = policies.map((p) => Math.max(p.length, ...cells.filter((c) => c.policy === p).map((c) => c.text.length)));
@@ -71,28 +75,34 @@ export async function matrixCommand(flags: RunFlags & { scenarios?: string }): P
   process.once('SIGINT', onSigint);
   const cells: Cell[] = [];
   const reports: Report[] = [];
-  const total = scenarios.length * policies.length;
-  const tty = process.stderr.isTTY === true;
-  let lastLine = Date.now();
+  // Progress on stderr, a unit per cell; the red count is the runs that saw an unsafe outcome.
+  const progress = createProgress({ title: 'matrix', total: scenarios.length * policies.length, unit: 'cells', badLabel: 'unsafe runs', quiet: flags.quiet === true });
+  let unsafe = 0;
   try {
     for (const name of scenarios) {
       const s = await loadOne(`builtin:${name}`);
       for (const policy of policies) {
         if (ac.signal.aborted) break;
-        const rs = await runScenario(s, { ...opts, policies: [policy], signal: ac.signal });
+        const at = `${name} × ${policy}`;
+        progress.update(cells.length, { detail: at });
+        const rs = await runScenario(s, {
+          ...opts,
+          policies: [policy],
+          signal: ac.signal,
+          onRun: (done, total) => {
+            if (total > 1) progress.update(cells.length, { detail: `${at}: run ${done}/${total}` });
+          },
+        });
         reports.push(...rs);
-        cells.push(cellOf(name, policy, rs));
-        const done = cells.length;
-        if (tty) process.stderr.write(`\r\x1b[2Kmatrix ${done}/${total}  ${name} × ${policy}: ${cells[cells.length - 1]!.text}`);
-        else if (Date.now() - lastLine > 5000 || done === total) {
-          process.stderr.write(`matrix ${done}/${total} cells\n`);
-          lastLine = Date.now();
-        }
+        unsafe += rs.filter(isUnsafe).length;
+        const cell = cellOf(name, policy, rs);
+        cells.push(cell);
+        progress.update(cells.length, { detail: `${at}: ${cell.text}`, bad: unsafe });
       }
     }
   } finally {
     process.off('SIGINT', onSigint);
-    if (tty) process.stderr.write('\n');
+    progress.finish({ interrupted: ac.signal.aborted });
   }
   const body = { matrix: cells, policies, scenarios, interrupted: ac.signal.aborted, reports };
   if (flags.out !== undefined) {

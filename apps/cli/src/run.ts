@@ -25,6 +25,7 @@ import {
 import { WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
 import { toChromeTrace } from '@leasebreak/trace';
 import { renderReport } from '@leasebreak/report';
+import { createProgress } from './progress.js';
 
 export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
 
@@ -41,6 +42,8 @@ export interface RunFlags {
   readonly mode?: string;
   readonly duration?: string;
   readonly kernel?: string[];
+  /** No progress on stderr. */
+  readonly quiet?: boolean;
 }
 
 function int(flag: string, v: string | undefined, min: number): number | undefined {
@@ -144,9 +147,12 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
   const reports: Report[] = [];
-  const tty = process.stderr.isTTY === true;
-  // --out: a Perfetto trace per run, written as each run ends (the events are not kept).
   const planned = scenarios.reduce((n, s) => n + (opts.policies ?? s.policy).length * (opts.runs ?? s.runs), 0);
+  // Progress on stderr when there is more than one run; the red count is the runs that failed.
+  const progress = createProgress({ title: 'run', total: planned, unit: 'runs', badLabel: 'failed', quiet: flags.quiet === true || planned <= 1 });
+  let finished = 0;
+  let failed = 0;
+  // --out: a Perfetto trace per run, written as each run ends (the events are not kept).
   let traced = 0;
   const out = flags.out;
   if (out !== undefined) await mkdir(out, { recursive: true });
@@ -165,8 +171,9 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
                   if (planned > 1) await writeWhole(join(out, traceFileName(r, scenarios.length > 1)), text);
                 },
               }),
-          onRun: (done, total, r) => {
-            if (total > 1 && (tty || done === total || done % 10 === 0)) process.stderr.write(`${s.name}: run ${done}/${total} (${r.policy}, seed ${r.seed}) ${r.status}\n`);
+          onRun: (_done, _total, r) => {
+            if (r.status === 'failed' || r.status === 'error') failed++;
+            progress.update(++finished, { detail: `${s.name}: ${r.policy}, seed ${r.seed}: ${r.status}`, bad: failed });
           },
         })),
       );
@@ -177,6 +184,8 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    // Ends the bar's line before anything else is written (results, "interrupted", an error).
+    progress.finish({ interrupted: ac.signal.aborted });
   }
   const body = reports.length === 1 ? reports[0] : reports;
   if (flags.out !== undefined) {

@@ -43,6 +43,12 @@ export interface ProcessContext {
   signalFlagged(): boolean;
   /** Record the program's output so far: reported as is if the run hangs or is interrupted. */
   progress(partial: unknown): void;
+  /**
+   * Add an event to the run's one stream. Threads: into this thread's own ring (no message per
+   * event; kept if the thread later hangs or dies). Deterministic: into the run's sink, so it
+   * counts in the event hash. Per work request is fine; keep per-page hot paths free of it.
+   */
+  emit(e: SimEvent): void;
   /** This process's position in the spec (its QP region is shared.qps[index]). */
   readonly index: number;
   readonly shared: SharedRegions;
@@ -108,6 +114,18 @@ export interface RunSpec {
   readonly timeLimitNs: number;
   /** Keep the event stream in the result (the report needs it). Default true. */
   readonly keepEvents?: boolean;
+  /**
+   * Threads runtime: bytes of event ring per thread (default DEFAULT_RING_BYTES from
+   * @leasebreak/trace: kernel 64 MiB, each process 32 MiB, the main thread 8 MiB). Only what is
+   * written takes memory; a full ring keeps its first events and counts the rest as dropped.
+   */
+  readonly eventRingBytes?: { readonly kernel?: number; readonly process?: number; readonly main?: number };
+  /**
+   * Threads runtime: how long the kernel thread polls for the next syscall before it sleeps, and
+   * the most a process spins for an answer while the kernel thread is awake (ns). 0: never poll,
+   * every hop is a sleep and a wake. Default DEFAULT_POLL_NS (50 µs).
+   */
+  readonly pollNs?: number;
 }
 
 export interface ProcessOutcome {
@@ -134,8 +152,16 @@ export interface RunResult {
   readonly events: readonly SimEvent[];
   readonly eventHash: string;
   readonly eventCount: number;
-  /** Events counted but not kept (the buffer's bound, MAX_EVENTS). */
+  /** Events counted but not kept (a full ring or buffer), in all. */
   readonly eventsDropped: number;
+  /**
+   * Events not kept, per thread: threads runtime `kernel`, `main` (the lease machines) and each
+   * process by name (`name (pid N)` if a process is itself called kernel or main); the
+   * deterministic runtime has one buffer (MAX_EVENTS), `all`.
+   */
+  readonly eventsDroppedBy: Readonly<Record<string, number>>;
+  /** Events emitted (kept or not), per thread, keyed as eventsDroppedBy. */
+  readonly eventCountBy: Readonly<Record<string, number>>;
 }
 
 export interface Runtime {

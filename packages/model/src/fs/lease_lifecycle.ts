@@ -61,6 +61,11 @@ export class LeaseEventQueue implements LeaseObserver {
     return this.items.length;
   }
 
+  /** When the oldest item not yet handed over was recorded (ns), or null. */
+  get oldestNs(): number | null {
+    return this.items.length === 0 ? null : this.items[0]!.atNs;
+  }
+
   /** Hand over everything recorded so far. */
   take(): LeaseItem[] {
     const out = this.items;
@@ -87,7 +92,9 @@ export class LifecycleDriver {
     this.clock = clock;
     this.sink = sink;
     this.actorClock = {
-      setTimeout: (fn: (...a: unknown[]) => void, ms: number) => clock.setTimer(clock.now() + ms * NS_PER_MS, () => fn()),
+      // Anchored at the kernel's time of the change being mirrored, not at when it reached the
+      // machine: items may arrive in batches, a little late, and the deadline must not move.
+      setTimeout: (fn: (...a: unknown[]) => void, ms: number) => clock.setTimer((this.current?.atNs ?? clock.now()) + ms * NS_PER_MS, () => fn()),
       clearTimeout: (id: unknown) => clock.clearTimer(id as number),
     };
   }

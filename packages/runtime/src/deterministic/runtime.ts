@@ -85,6 +85,7 @@ export class DeterministicRuntime implements Runtime {
         schedPoint: () => park(pid),
         signalFlagged: () => flagged.has(pid),
         progress: (o) => partial.set(p.name, o),
+        emit: (e) => sink.emit(e),
         index: i,
         shared,
         notifyCell: (arr, index) => void Atomics.notify(arr, index),
@@ -157,6 +158,6 @@ export class DeterministicRuntime implements Runtime {
     lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
-    return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount, eventsDropped };
+    return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount, eventsDropped, eventsDroppedBy: { all: eventsDropped }, eventCountBy: { all: eventCount } };
   }
 }

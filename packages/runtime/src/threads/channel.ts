@@ -3,6 +3,7 @@
  * process holding a state word, a length and a payload area. A call is one wake each way:
  *   process: write request, state = REQ, bump the kernel doorbell, notify it, wait on state;
  *   kernel:  state = BUSY, run the syscall, write the response, state = RESP, notify state.
+ * A call that must sleep in the kernel goes BUSY → PARKED → RESP.
  * Most syscalls and answers carry only numbers: they travel as binary (an op code and Float64
  * arguments), with no encoding worth the name. The rest is JSON; a top-level `data` byte array
  * travels as base64 in `data$b64` (no JSON replacer/reviver: they cost more than the rest).
@@ -52,6 +53,11 @@ export const IDLE = 0;
 export const REQ = 1;
 export const BUSY = 2;
 export const RESP = 3;
+/**
+ * The syscall sleeps in the kernel (a lease break, a barrier, a wait): set by the kernel thread
+ * when a call did not finish in its first pass, so the caller stops spinning and sleeps at once.
+ */
+export const PARKED = 4;
 
 /** Control words shared by everyone: the kernel doorbell, a stop flag, then one signal word per process. */
 export const CTL_DOORBELL = 0;
@@ -60,6 +66,22 @@ export const CTL_STOP = 1;
 export const CTL_HANG = 2;
 /** The start gate: process threads wait on it until every one of them is ready. */
 export const CTL_GO = 3;
+/**
+ * 1 while the kernel thread is awake (serving or polling its doorbell), 0 while it sleeps in
+ * Atomics.wait. A process waiting for an answer spins only while it is 1: the owner is on a CPU,
+ * so the answer is microseconds away (mutex_spin_on_owner's rule, kernel/locking/mutex.c).
+ */
+export const CTL_KRUNNING = 4;
+/** 1 while spinning pays (the kernel thread polls, a CPU is spare): processes may spin for answers. */
+export const CTL_SPIN = 5;
+/**
+ * How long the kernel thread polls its doorbell before it sleeps, and the most a process spins
+ * for an answer, by default. A real syscall runs on the caller's CPU and costs no wake-up; the
+ * model's kernel is another thread, so entering it would cost one. Polling (io_uring's SQPOLL
+ * idea) removes that artefact: what is left are the wake-ups Linux has too — the holder woken
+ * by SIGIO, the breaker woken by the release.
+ */
+export const DEFAULT_POLL_NS = 50_000;
 export const CTL_SIGWORD_BASE = 8;
 
 export function newChannel(): SharedArrayBuffer {

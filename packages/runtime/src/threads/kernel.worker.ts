@@ -7,12 +7,14 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { type LeaseItem, syscall, type SyscallRequest } from '@leasebreak/model';
-import { MAX_EVENTS, type SimEvent } from '@leasebreak/trace';
+import { EventRing, type RingMark } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import { type KernelAudit, auditKernel } from '../collect.js';
 import type { RunSpec, SharedRegions } from '../types.js';
-import { BUSY, CTL_DOORBELL, CTL_HANG, CTL_SIGWORD_BASE, CTL_STOP, Channel, REQ, RESP } from './channel.js';
+import { BUSY, CTL_DOORBELL, CTL_HANG, CTL_KRUNNING, CTL_SIGWORD_BASE, CTL_SPIN, CTL_STOP, Channel, DEFAULT_POLL_NS, PARKED, REQ, RESP } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
+import { PollWindow, SpareCpuGate, spinUntil } from './poll.js';
+import { availableParallelism } from 'node:os';
 import { RealClock } from './realclock.js';
 
 export interface KernelWorkerData {
@@ -23,16 +25,16 @@ export interface KernelWorkerData {
   readonly control: SharedArrayBuffer;
   readonly channels: readonly SharedArrayBuffer[];
   readonly originNs: string;
+  /** This thread's event ring (trace/src/ring.ts): read by the main thread at the end, or as far as written if this thread stops answering. */
+  readonly ring: SharedArrayBuffer;
 }
 
 export interface KernelCollect {
-  readonly events: SimEvent[];
-  readonly eventHash: string;
-  readonly eventCount: number;
+  /** How far the kernel's event ring was written at the collect (later events are left out). */
+  readonly ring: RingMark;
   readonly exits: Record<number, number | string | null>;
   readonly nowNs: number;
   readonly hang: string | null;
-  readonly eventsDropped: number;
   readonly audit: KernelAudit;
   /** Lease changes not yet posted, and how many batches were posted before. */
   readonly leaseItems: LeaseItem[];
@@ -42,28 +44,13 @@ export interface KernelCollect {
 const data = workerData as KernelWorkerData;
 const ctl = new Int32Array(data.control);
 const clock = new RealClock(BigInt(data.originNs));
-const events: SimEvent[] = [];
-let eventCount = 0;
-let eventsDropped = 0;
-const keep = data.spec.keepEvents ?? true;
+// Every event goes straight into this thread's ring, no message per event; a full ring counts
+// what it cannot keep (eventsDroppedBy.kernel).
+const ring = new EventRing(data.ring);
 let built: ReturnType<typeof buildKernel> | null = null;
 let setupError: string | null = null;
 try {
-  built = buildKernel(
-    data.spec,
-    clock,
-    {
-      emit(e) {
-        eventCount++;
-        // Bounded: past MAX_EVENTS the rest are counted, not kept (reported as events.dropped).
-        if (keep) {
-          if (events.length < MAX_EVENTS) events.push(e);
-          else eventsDropped++;
-        }
-      },
-    },
-    data.shared,
-  );
+  built = buildKernel(data.spec, clock, ring, data.shared);
 } catch (e) {
   setupError = e instanceof Error ? e.message : String(e);
 }
@@ -93,8 +80,8 @@ const api = {
     for (const t of k.tasks.values()) if (!t.exited) k.reportPending(t);
     const exits: Record<number, number | string | null> = {};
     for (const t of k.tasks.values()) exits[t.pid] = t.exitStatus;
-    // The main thread hashes the merged stream (kernel events + lifecycle transitions).
-    return { events, eventHash: '', eventCount, exits, nowNs: clock.now(), eventsDropped, audit: auditKernel(k), leaseItems: k.lifecycles.take(), leaseBatches, hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
+    // The main thread reads the rings and hashes the merged stream.
+    return { ring: ring.mark(), exits, nowNs: clock.now(), audit: auditKernel(k), leaseItems: k.lifecycles.take(), leaseBatches, hang: k.hung === null ? null : `hung task: ${k.hung.chain.join(' → ')}` };
   },
   stop(): void {
     Atomics.store(ctl, CTL_STOP, 1);
@@ -104,6 +91,8 @@ export type KernelApi = typeof api;
 expose(api, nodeEndpoint(parentPort!));
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Channels whose call was started in this pass. */
+const entered: Channel[] = [];
 let leaseBatches = 0;
 
 /**
@@ -117,6 +106,7 @@ function serve(): Promise<void>[] {
     const ch = channels[i]!;
     if (ch.state !== REQ) continue;
     ch.state = BUSY;
+    entered.push(ch);
     const req = ch.read<SyscallRequest>();
     const answered = syscall(k, pidAt[i]!, req).then(
       (resp) => {
@@ -146,24 +136,65 @@ async function loop(): Promise<void> {
     // event loop a turn (Comlink control calls, long waits) only when something else is pending.
     if (started.length > 0 && fired === 0) await Promise.race([Promise.all(started), settle()]);
     else await settle();
+    // Calls still unanswered sleep in the kernel: tell their callers to stop spinning.
+    for (const ch of entered) if (ch.state === BUSY) ch.state = PARKED;
+    entered.length = 0;
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
-    // Idle: hand the lease changes to the main thread's lifecycle machines (one postMessage).
+    // Hand the lease changes to the main thread's lifecycle machines in batches: not on every
+    // break (a postMessage wakes the main thread, a fourth thread on the break's path), but when
+    // the kernel goes to sleep, or once a batch is big or LEASE_BATCH_NS old.
     const lifecycles = built?.kernel.lifecycles;
-    if (lifecycles !== undefined && lifecycles.pending > 0) {
-      data.leasePort.postMessage(lifecycles.take());
-      leaseBatches++;
-    }
+    if (lifecycles !== undefined && (lifecycles.pending >= LEASE_BATCH_MAX || clock.now() - (lifecycles.oldestNs ?? Infinity) >= LEASE_BATCH_NS)) postLeases();
     // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)
     // may need more microtask turns than the syscalls just started did.
     await settle();
-    if (Atomics.load(ctl, CTL_DOORBELL) !== seen || (built?.kernel.lifecycles.pending ?? 0) > 0) continue;
+    if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
     const next = clock.nextDeadline();
     let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
     // A page refcount can drop on another thread (Atomics.sub): look again within 1 ms.
     if ((built?.kernel.cellWatchers ?? 0) > 0) timeoutMs = Math.min(timeoutMs, 1);
-    if (timeoutMs > 0) Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs);
+    if (timeoutMs <= 0) continue;
+    // Poll before sleeping: the next syscall usually comes within microseconds (a process's next
+    // call, a holder's F_UNLCK), and catching it here saves a wake-up Linux would not pay.
+    if (poll(seen, timeoutMs)) continue;
+    if ((lifecycles?.pending ?? 0) > 0) {
+      postLeases();
+      continue;
+    }
+    Atomics.store(ctl, CTL_KRUNNING, 0);
+    const t0 = performance.now();
+    const woke = Atomics.load(ctl, CTL_DOORBELL) === seen ? Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs) : 'not-equal';
+    Atomics.store(ctl, CTL_KRUNNING, 1);
+    pollWindow.slept(woke !== 'timed-out', performance.now() - t0);
   }
 }
+
+/** Lease changes are posted at least this often while the kernel is busy, and in batches of at most LEASE_BATCH_MAX. */
+const LEASE_BATCH_NS = 5e6;
+const LEASE_BATCH_MAX = 1024;
+
+function postLeases(): void {
+  data.leasePort.postMessage(built!.kernel.lifecycles.take());
+  leaseBatches++;
+}
+
+const pollWindow = new PollWindow((data.spec.pollNs ?? DEFAULT_POLL_NS) / 1e6);
+
+const spareCpu = new SpareCpuGate(availableParallelism());
+
+/** Poll the doorbell (see poll.ts); true if it rang. */
+function poll(seen: number, capMs: number): boolean {
+  const now = performance.now();
+  const spare = pollWindow.maxMs > 0 && spareCpu.spare(now);
+  Atomics.store(ctl, CTL_SPIN, spare ? 1 : 0);
+  const window = spare ? Math.min(pollWindow.current(now), capMs) : 0;
+  if (window <= 0) return false;
+  const r = spinUntil(() => Atomics.load(ctl, CTL_DOORBELL) !== seen, window);
+  pollWindow.polled(r, performance.now());
+  return r === 'done';
+}
+
+Atomics.store(ctl, CTL_KRUNNING, 1);
 
 void loop();

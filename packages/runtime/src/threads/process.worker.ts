@@ -4,9 +4,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
+import { EventRing } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
+import { spinUntil } from './poll.js';
 import type { ProcessContext, ProgramModule, SharedRegions } from '../types.js';
-import { CTL_DOORBELL, CTL_GO, CTL_SIGWORD_BASE, CH_STATE, Channel, IDLE, REQ, RESP } from './channel.js';
+import { CTL_DOORBELL, CTL_GO, CTL_KRUNNING, CTL_SIGWORD_BASE, CTL_SPIN, CH_STATE, Channel, DEFAULT_POLL_NS, IDLE, PARKED, REQ, RESP } from './channel.js';
 
 export interface ProcessWorkerData {
   readonly index: number;
@@ -20,6 +22,10 @@ export interface ProcessWorkerData {
   readonly channel: SharedArrayBuffer;
   readonly originNs: string;
   readonly shared: SharedRegions;
+  /** This thread's event ring (ProcessContext.emit), read by the main thread. */
+  readonly ring: SharedArrayBuffer;
+  /** RunSpec.pollNs: the most this thread spins for an answer before it sleeps. */
+  readonly pollNs?: number;
 }
 
 const d = workerData as ProcessWorkerData;
@@ -28,6 +34,7 @@ const ch = new Channel(d.channel);
 const origin = BigInt(d.originNs);
 const rng = new Prng(d.seed, d.index + 1);
 const sigword = CTL_SIGWORD_BASE + d.index;
+const ring = new EventRing(d.ring);
 
 function call(req: SyscallRequest): SyscallResponse {
   Atomics.store(ctl, sigword, 0);
@@ -35,11 +42,27 @@ function call(req: SyscallRequest): SyscallResponse {
   ch.state = REQ;
   Atomics.add(ctl, CTL_DOORBELL, 1);
   Atomics.notify(ctl, CTL_DOORBELL);
+  if (spinMs > 0 && Atomics.load(ctl, CTL_SPIN) === 1) spin();
   for (let s = ch.state; s !== RESP; s = ch.state) Atomics.wait(ch.words, CH_STATE, s);
   const resp = ch.read<SyscallResponse & { simError?: string }>();
   ch.state = IDLE;
   if (resp.simError !== undefined) throw new Error(`kernel: simulator bug during ${req.op}: ${resp.simError}`);
   return resp;
+}
+
+const spinMs = (d.pollNs ?? DEFAULT_POLL_NS) / 1e6;
+
+/**
+ * Spin for the answer while the kernel thread is on a CPU (it polls, so it has the request
+ * already), for at most spinMs: a syscall that does not block answers within microseconds. One
+ * that blocks (a lease break, sigtimedwait) is marked PARKED by the kernel after its first pass,
+ * and the thread sleeps at once, to be woken as Linux wakes it.
+ */
+function spin(): void {
+  spinUntil(() => {
+    const s = ch.state;
+    return s === RESP || s === PARKED || Atomics.load(ctl, CTL_KRUNNING) === 0;
+  }, spinMs);
 }
 
 const ctx: ProcessContext = {
@@ -53,6 +76,7 @@ const ctx: ProcessContext = {
   schedPoint: () => Promise.resolve(),
   signalFlagged: () => Atomics.load(ctl, sigword) !== 0,
   progress: (partial) => parentPort!.postMessage({ type: 'progress', output: partial }),
+  emit: (e) => ring.emit(e),
   index: d.index,
   shared: d.shared,
   waitCell: (arr, index, value, timeoutNs) => Promise.resolve(Atomics.wait(arr, index, value, timeoutNs === null ? Infinity : timeoutNs / 1e6)),

@@ -4,11 +4,12 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { type LeaseItem, LifecycleDriver } from '@leasebreak/model';
-import { type SimEvent, hashEvents } from '@leasebreak/trace';
+import { DEFAULT_RING_BYTES, EventRing, type RingContents, type SimEvent, hashEvents, mergeByTime, newEventRing, readEventRing } from '@leasebreak/trace';
 import { TimerClock } from './timerclock.js';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
+import type { KernelAudit } from '../collect.js';
 import { CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
@@ -38,17 +39,23 @@ export class ThreadsRuntime implements Runtime {
     const ctl = new Int32Array(control);
     const channels = spec.processes.map(() => newChannel());
     const shared = allocShared(spec);
+    // One event ring per thread (trace/src/ring.ts), written with no message per event and read
+    // here at the end: as far as written if a thread hung or died.
+    const keep = spec.keepEvents ?? true;
+    const ringBytes = { ...DEFAULT_RING_BYTES, ...spec.eventRingBytes };
+    const kernelRing = newEventRing(ringBytes.kernel, { keep });
+    const processRings = spec.processes.map(() => newEventRing(ringBytes.process, { keep }));
     // The lease-lifecycle machines run here, fed by the kernel thread when it is idle.
-    const mainEvents: SimEvent[] = [];
+    const mainRing = new EventRing(newEventRing(ringBytes.main, { keep }));
     const mainClock = new TimerClock(origin);
-    const driver = new LifecycleDriver(mainClock, { emit: (e) => void mainEvents.push(e) });
+    const driver = new LifecycleDriver(mainClock, mainRing);
     const leases = new MessageChannel();
     let batches = 0;
     leases.port1.on('message', (items: LeaseItem[]) => {
       batches++;
       driver.feed(items);
     });
-    const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString(), leasePort: leases.port2 };
+    const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString(), leasePort: leases.port2, ring: kernelRing };
     const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata, transferList: [leases.port2] });
     const kernelFailed = new Promise<never>((_, reject) => kworker.once('error', reject));
     const api: Remote<KernelApi> = wrap<KernelApi>(nodeEndpoint(kworker));
@@ -77,7 +84,7 @@ export class ThreadsRuntime implements Runtime {
         Atomics.notify(ctl, CTL_GO);
       };
       spec.processes.forEach((p, index) => {
-        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared };
+        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared, ring: processRings[index]!, ...(spec.pollNs === undefined ? {} : { pollNs: spec.pollNs }) };
         const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
         workers.push(w);
         const finish = (o: Omit<ProcessOutcome, 'exit'>): void => {
@@ -133,23 +140,58 @@ export class ThreadsRuntime implements Runtime {
           void workers[i]!.terminate();
         }
       });
-      const collected = await control_(api.collect());
-      // Every batch posted before the collect must have been fed before the last items.
-      while (batches < collected.leaseBatches) await new Promise((r) => setImmediate(r));
-      driver.feed(collected.leaseItems);
+      // A kernel thread that does not answer is stuck inside the model (a simulator bug): the run
+      // ends as an error, with the events every thread wrote until then.
+      let collectTimer: NodeJS.Timeout | undefined;
+      const collected = await Promise.race([control_(api.collect()), new Promise<null>((r) => (collectTimer = setTimeout(() => r(null), COLLECT_TIMEOUT_MS)))]);
+      clearTimeout(collectTimer);
+      if (collected === null) {
+        status = 'error';
+        detail = `the kernel thread did not answer within ${COLLECT_TIMEOUT_MS / 1000} s (stuck in the model: a simulator bug); the events are those written until then`;
+      } else {
+        // Every batch posted before the collect must have been fed before the last items.
+        while (batches < collected.leaseBatches) await new Promise((r) => setImmediate(r));
+        driver.feed(collected.leaseItems);
+      }
       driver.stop();
       mainClock.clearAll();
-      const events = mainEvents.length === 0 ? collected.events : mergeByTime(collected.events, mainEvents);
+      const names = ringNames(spec.processes.map((p) => ({ name: p.name, pid: pids[p.name]! })));
+      const rings: RingContents[] = [readEventRing(kernelRing, collected?.ring), readEventRing(mainRing.buffer), ...processRings.map((b) => readEventRing(b))];
+      // Lease transitions are written as the machines are fed, after the kernel moved on: time order first.
+      const lifecycle = rings[1]!.events.slice().sort((a, b) => a.t - b.t);
+      const events = mergeByTime([rings[0]!.events, lifecycle, ...rings.slice(2).map((r) => r.events)]);
+      const eventsDroppedBy: Record<string, number> = {};
+      const eventCountBy: Record<string, number> = {};
+      rings.forEach((r, i) => {
+        eventsDroppedBy[names[i]!] = r.dropped;
+        eventCountBy[names[i]!] = r.count;
+      });
+      const sum = (f: (r: RingContents) => number): number => rings.reduce((n, r) => n + f(r), 0);
       const processes = spec.processes.map((p): ProcessOutcome => {
         const pid = pids[p.name]!;
         const o = outcomes.get(p.name) ?? { name: p.name, pid, output: partial.get(p.name) ?? null };
-        return { ...o, exit: collected.exits[pid] ?? null };
+        return { ...o, exit: collected?.exits[pid] ?? null };
       });
-      if (status === 'hang' && collected.hang !== null) detail = collected.hang;
+      if (status === 'hang' && collected !== null && collected.hang !== null) detail = collected.hang;
       // Wake the main thread's pending waitAsync so nothing keeps the process alive.
       Atomics.store(ctl, CTL_HANG, 1);
       Atomics.notify(ctl, CTL_HANG);
-      return { audit: collected.audit, pmem: shared.pmem, mode: 'threads', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: collected.nowNs, processes, events, eventHash: spec.keepEvents === false ? '' : hashEvents(events), eventCount: collected.eventCount + mainEvents.length, eventsDropped: collected.eventsDropped };
+      return {
+        audit: collected?.audit ?? NO_AUDIT,
+        pmem: shared.pmem,
+        mode: 'threads',
+        seed: spec.seed,
+        status,
+        ...(detail === undefined ? {} : { detail }),
+        durationNs: collected?.nowNs ?? Number(process.hrtime.bigint() - origin),
+        processes,
+        events,
+        eventHash: keep ? hashEvents(events) : '',
+        eventCount: sum((r) => r.count),
+        eventsDropped: sum((r) => r.dropped),
+        eventsDroppedBy,
+        eventCountBy,
+      };
     } finally {
       leases.port1.close();
       Atomics.store(ctl, CTL_STOP, 1);
@@ -160,15 +202,14 @@ export class ThreadsRuntime implements Runtime {
   }
 }
 
-/** Merge two time-ordered event lists (stable: kernel events first on ties). */
-function mergeByTime(a: readonly SimEvent[], b: readonly SimEvent[]): SimEvent[] {
-  const bs = [...b].sort((x, y) => x.t - y.t);
-  const out: SimEvent[] = [];
-  let j = 0;
-  for (const e of a) {
-    while (j < bs.length && bs[j]!.t < e.t) out.push(bs[j++]!);
-    out.push(e);
-  }
-  while (j < bs.length) out.push(bs[j++]!);
-  return out;
+/** How long the kernel thread may take to answer collect() before it counts as stuck. */
+const COLLECT_TIMEOUT_MS = 10_000;
+
+/** The audit of a run whose kernel thread never answered: nothing known. */
+const NO_AUDIT: KernelAudit = { files: [], pinsHeld: 0, fsck: [], paths: {} };
+
+/** The rings' names, in ring order: kernel, main, then each process (its name, unless taken). */
+function ringNames(processes: readonly { readonly name: string; readonly pid: number }[]): string[] {
+  const fixed = ['kernel', 'main'];
+  return [...fixed, ...processes.map((p) => (fixed.includes(p.name) ? `${p.name} (pid ${p.pid})` : p.name))];
 }

@@ -37,6 +37,7 @@
  */
 import { PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
+import type { SimEvent } from '@leasebreak/trace';
 import { type DmaClass, classifyDma } from '@leasebreak/checker';
 import {
   CQE_BYTES,
@@ -258,7 +259,10 @@ export class Nic {
       const w = this.take(i);
       if (w === null) continue;
       any = true;
+      const from = Atomics.load(this.qps[i]!, QP_OWNER);
+      this.ctx.emit(wrStartEvent(this.ctx, w, from));
       const done = await this.execute(w);
+      this.ctx.emit(wrEndEvent(this.ctx, w, from, done));
       this.complete(w, done);
     }
     this.next = n === 0 ? 0 : (this.next + 1) % n;
@@ -512,6 +516,18 @@ export class Nic {
       violationsDropped: this.violationsDropped,
     };
   }
+}
+
+/** A WR starts (one event per WR, not per page): the pages it spans. */
+function wrStartEvent(ctx: ProcessContext, w: Wqe, from: number): SimEvent {
+  const pages = w.length > 0 && w.offset >= 0 ? Math.ceil((w.offset + w.length) / PAGE_SIZE) - Math.floor(w.offset / PAGE_SIZE) : 0;
+  return { kind: 'nic.wr.start', t: ctx.now(), pid: ctx.pid, from, qp: w.qp, wrId: w.wrId, key: w.key, op: opName(w.opcode) ?? 'invalid', offset: w.offset, bytes: w.length, pages };
+}
+
+/** A WR is done, its completion about to be posted: status, and what moved. */
+function wrEndEvent(ctx: ProcessContext, w: Wqe, from: number, d: Done): SimEvent {
+  const status = d.status === 0 ? 'ok' : (errnoName(d.status) ?? `E${d.status}`);
+  return { kind: 'nic.wr.end', t: ctx.now(), pid: ctx.pid, from, qp: w.qp, wrId: w.wrId, key: w.key, op: opName(w.opcode) ?? 'invalid', status, bytes: d.bytes, pages: d.pages, violations: d.violations };
 }
 
 /** The daemon's entry point (loaded by URL in its thread, or called directly). */

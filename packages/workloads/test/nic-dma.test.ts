@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { MR_TABLE_BYTES, PAGE_SIZE, Pmem, STAMP_BYTES, type SyscallRequest, type SyscallResponse, mrTable, readStamp } from '@leasebreak/model';
 import { NIC_REGION_BYTES, type ProcessContext, QP_REGION_BYTES, type SharedRegions } from '@leasebreak/runtime';
+import type { SimEvent } from '@leasebreak/trace';
 import { NIC_CLASS_BASE, NIC_DOORBELL, NIC_PAGES_WRITTEN, NIC_WRS, QP_CQ_TAIL, QP_SQ_HEAD, SQ_ENTRIES, nicView, qpView } from '../src/nic/layout.js';
 import { type Completion, outstanding, pollCq, postRead, postWrite, qpOpen, tryPollCq } from '../src/nic/uverbs.js';
 import { type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
@@ -28,8 +29,9 @@ function regions(): SharedRegions {
 }
 
 let clock = 0;
-function ctx(shared: SharedRegions, index: number, pid: number, syscall?: (r: SyscallRequest) => Promise<SyscallResponse>): ProcessContext & { reports: unknown[] } {
+function ctx(shared: SharedRegions, index: number, pid: number, syscall?: (r: SyscallRequest) => Promise<SyscallResponse>): ProcessContext & { reports: unknown[]; events: SimEvent[] } {
   const reports: unknown[] = [];
+  const events: SimEvent[] = [];
   return {
     pid,
     name: `p${pid}`,
@@ -41,11 +43,13 @@ function ctx(shared: SharedRegions, index: number, pid: number, syscall?: (r: Sy
     schedPoint: () => Promise.resolve(),
     signalFlagged: () => false,
     progress: (o) => void reports.push(o),
+    emit: (e) => void events.push(e),
     index,
     shared,
     waitCell: (arr, i, v) => Promise.resolve(Atomics.load(arr, i) === v ? 'timed-out' : 'not-equal'),
     notifyCell: (arr, i) => void Atomics.notify(arr, i),
     reports,
+    events,
   };
 }
 
@@ -103,7 +107,7 @@ describe('uverbs rings', () => {
 
 describe('the NIC data path', () => {
   test('a WRITE: a stamp at the start of every page written, the fill after it; MR_BUSY held during each copy only', async () => {
-    const { app, nic, pm, table, probes, shared } = setup();
+    const { app, nic, nicCtx, pm, table, probes, shared } = setup();
     setMr(table, 3, { key: 3 | (5 << 8), pfns: [10, 11, 12, 13] });
     // From byte 100 of page 1 to byte 99 of page 3: three pages touched.
     const p = postWrite(app, 3 | (5 << 8), PAGE_SIZE + 100, 2 * PAGE_SIZE);
@@ -129,6 +133,13 @@ describe('the NIC data path', () => {
     expect(Atomics.load(nicw, NIC_CLASS_BASE)).toBe(3); // ok
     expect(Atomics.load(qpView(shared.qps[0]!), QP_SQ_HEAD)).toBe(1);
     expect(Atomics.load(qpView(shared.qps[0]!), QP_CQ_TAIL)).toBe(1);
+    // One event at each end of the WR (none per page), in the NIC's own stream.
+    const wr = { pid: NIC_PID, from: APP_PID, qp: 0, wrId: c!.wrId, key: 3 | (5 << 8), op: 'write' };
+    expect(nicCtx.events).toEqual([
+      { kind: 'nic.wr.start', t: expect.any(Number), ...wr, offset: PAGE_SIZE + 100, bytes: 2 * PAGE_SIZE, pages: 3 },
+      { kind: 'nic.wr.end', t: expect.any(Number), ...wr, status: 'ok', bytes: 2 * PAGE_SIZE, pages: 3, violations: 0 },
+    ]);
+    expect(nicCtx.events[1]!.t).toBeGreaterThan(nicCtx.events[0]!.t);
   });
 
   test('the owner is read at the copy: a frame given to another file is corruption (write) and dataLeak (read), a free one lostWrite', async () => {
@@ -169,7 +180,7 @@ describe('the NIC data path', () => {
   });
 
   test('error completions: dead MR, stale key, another process\'s MR, out of range (EINVAL); a cleared pfn on a pinned MR (EFAULT)', async () => {
-    const { app, nic, table, probes } = setup();
+    const { app, nic, nicCtx, table, probes } = setup();
     setMr(table, 0, { key: 0x100, pfns: [10, 11] });
     setMr(table, 1, { key: 0x201, pfns: [12], owner: 555 });
     setMr(table, 2, { key: 0x102, pfns: [13] });
@@ -188,6 +199,10 @@ describe('the NIC data path', () => {
     expect(probes).toHaveLength(1);
     for (const s of [0, 1, 2]) expect(Atomics.load(table, mrCell(s, MR_BUSY))).toBe(0);
     expect(nic.output('idle')).toMatchObject<Partial<NicOutput>>({ wrs: 5, wrErrors: 5, completions: { EINVAL: 4, EFAULT: 1 } });
+    const ends = nicCtx.events.filter((e) => e.kind === 'nic.wr.end');
+    expect(ends.map((e) => e.status)).toEqual(['EINVAL', 'EINVAL', 'EINVAL', 'EINVAL', 'EFAULT']);
+    expect(ends[4]).toMatchObject({ key: 0x100, bytes: PAGE_SIZE, pages: 1 });
+    expect(nicCtx.events.filter((e) => e.kind === 'nic.wr.start').map((e) => e.pages)).toEqual([1, 1, 1, 2, 2]);
   });
 
   test('ODP: a missing page is faulted in through the kernel with MR_BUSY dropped, then the copy retried; a failed fault completes EFAULT', async () => {

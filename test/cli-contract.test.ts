@@ -86,6 +86,19 @@ describe('leasebreak run: bad input (exit 2)', () => {
     expect(r.stderr).toContain('--mode');
     expect(r.stderr).toContain('bogus');
   });
+
+  it('--poll-us: an integer of µs, 0 turns polling off', async () => {
+    const bad = await cli(['run', GOOD, '--poll-us', '-5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--poll-us');
+    const big = await cli(['run', GOOD, '--poll-us', '20000']);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toContain('at most 10000');
+    // The same Linux answer with every hop a sleep and a wake.
+    const off = await cli(['run', GOOD, '--poll-us', '0', '--json']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout).status).toBe('passed');
+  });
 });
 
 describe('leasebreak run: a failed expectation (exit 1)', () => {

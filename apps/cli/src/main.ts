@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--mode <mode>', 'threads or deterministic')
     .option('--duration <d>', 'how long stress programs run (e.g. 500ms, 2s)')
     .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
+    .option('--poll-us <n>', 'threads runtime: µs the kernel thread polls for the next syscall before sleeping, callers spin for answers (0: never; default 50; off by itself on a busy host)')
     .option('-q, --quiet', 'no progress on stderr (with several runs: a bar in a terminal, a line every 5 s otherwise)')
     .action(async (args: string[], opts: RunFlags) => {
       code = await runCommand(args, opts);
@@ -66,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--mode <mode>', 'threads or deterministic')
     .option('--duration <d>', 'how long each run\'s stress programs run')
     .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
+    .option('--poll-us <n>', 'threads runtime: µs the kernel thread polls for the next syscall before sleeping, callers spin for answers (0: never; default 50; off by itself on a busy host)')
     .option('-q, --quiet', 'no progress on stderr (a bar in a terminal, a line every 5 s otherwise)')
     .action(async (opts: RunFlags & { scenarios?: string }) => {
       code = await matrixCommand(opts);

@@ -42,6 +42,8 @@ export interface RunFlags {
   readonly mode?: string;
   readonly duration?: string;
   readonly kernel?: string[];
+  /** --poll-us: the kernel thread's poll window (threads runtime). */
+  readonly pollUs?: string;
   /** No progress on stderr. */
   readonly quiet?: boolean;
 }
@@ -68,13 +70,18 @@ export async function loadOne(arg: string): Promise<Scenario> {
 }
 
 /** Parse the common run flags into runner options. */
-export function runOptions(flags: RunFlags): { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs } {
-  const out: { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs } = {};
+export function runOptions(flags: RunFlags): { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs; pollNs?: number } {
+  const out: { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs; pollNs?: number } = {};
   if (flags.policy !== undefined) out.policies = flags.policy.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const seed = int('--seed', flags.seed, 0);
   if (seed !== undefined) out.seed = seed;
   const runs = int('--runs', flags.runs, 1);
   if (runs !== undefined) out.runs = runs;
+  const pollUs = int('--poll-us', flags.pollUs, 0);
+  if (pollUs !== undefined) {
+    if (pollUs > 10_000) throw new UsageError(`--poll-us: at most 10000 µs (the kernel thread spins that long before sleeping), got "${flags.pollUs}"`);
+    out.pollNs = pollUs * 1000;
+  }
   if (flags.mode !== undefined) {
     if (!(MODES as readonly string[]).includes(flags.mode)) throw new UsageError(`--mode: expected ${MODES.join(' or ')}, got "${flags.mode}"`);
     out.mode = flags.mode as Mode;

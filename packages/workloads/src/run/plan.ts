@@ -48,6 +48,8 @@ export interface PlanOptions {
   readonly durationUs: number;
   /** `--kernel KEY=VALUE` overrides, on top of the scenario's `kernel:`. */
   readonly kernel?: KernelKnobs;
+  /** Threads runtime: the kernel thread's poll window in ns (RunSpec.pollNs); unset: the default. */
+  readonly pollNs?: number;
 }
 
 export interface Plan {
@@ -133,6 +135,7 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
     processes,
     barriers,
     seed: opts.seed,
+    ...(opts.pollNs === undefined ? {} : { pollNs: opts.pollNs }),
     // Stress programs run for the duration; a scripted wait may last one lease-break-time; the
     // watchdog's limit comes on top. Past that the run is a hang.
     timeLimitNs: opts.durationUs * 1000 + breakNs + knobs.hungTaskTimeoutNs + 3e9,

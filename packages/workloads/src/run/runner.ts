@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly mode?: Mode;
   readonly durationUs?: number;
   readonly kernel?: KernelKnobs;
+  /** Threads runtime: how long the kernel thread polls before sleeping (ns); 0: never. */
+  readonly pollNs?: number;
   readonly signal?: AbortSignal;
   /** Called after each run. */
   readonly onRun?: (done: number, total: number, report: Report) => void;
@@ -49,7 +51,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   for (const policy of policies) {
     for (let i = 0; i < runs; i++) {
       const seed = seed0 + i;
-      const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }) });
+      const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }), ...(opts.pollNs === undefined ? {} : { pollNs: opts.pollNs }) });
       let report: Report;
       let result: RunResult;
       if (opts.signal?.aborted) break;

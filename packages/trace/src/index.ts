@@ -6,7 +6,7 @@ export { mergeByTime } from './merge.js';
 export { EventHasher, hashEvents } from './hash.js';
 export { matchLeaseBreaks, breakPhases } from './breaks.js';
 export type { BreakMark, BreakWait, BreakPhasesNs, LeaseBreakMatch } from './breaks.js';
-export { toChromeTrace, kernelFunction, KERNEL_FUNCTIONS, NIC_PROCESS_NAME, TRACE_VERSION } from './perfetto.js';
+export { toChromeTrace, kernelFunction, workRequestName, KERNEL_FUNCTIONS, NIC_PROCESS_NAME, TRACE_VERSION } from './perfetto.js';
 export type { ChromeTrace, ChromeTraceEvent, ChromeTraceInput, ChromePhase } from './perfetto.js';
 export { validateChromeTrace } from './validate.js';
 export { LatencyHistogram, mergeHistograms, HISTOGRAM_LOWEST_NS, HISTOGRAM_HIGHEST_NS, HISTOGRAM_DIGITS } from './histogram.js';

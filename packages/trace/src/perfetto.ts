@@ -6,6 +6,9 @@
  * after the kernel function that does the work, DAX busy-page waits nested in them, instants for
  * signals, lease breaks, exits and hangs. Async slices (`b`/`e`) for overlapping intervals: lease
  * held / breaking (cat `lease`, id = the lease's machine), pins held (cat `pin`), MRs (cat `mr`).
+ * On the NIC row: every work request as an `X` slice (cat `rdma`) from nic.wr.start to nic.wr.end,
+ * named after its verb, wr_id and pages (`RDMA_WRITE wr 17 (64 pages)`), with its ODP faults
+ * (nic_fault syscalls) nested in it.
  * Flow arrows (cat `break`, one id per marked lease) follow each break: the breaker's syscall →
  * the holder takes the signal → the holder's release → the breaker resumes. Counters on the
  * kernel row: pinned pages and live leases. Times are µs (simulated ns / 1000).
@@ -96,6 +99,11 @@ const FLOW_NAME = 'lease break';
 const MAX_PFNS_LISTED = 32;
 
 const us = (ns: number): number => ns / 1000;
+
+/** A work request's slice name: `RDMA_WRITE wr 17 (64 pages)`. */
+export function workRequestName(e: { readonly op: string; readonly wrId: number; readonly pages: number }): string {
+  return `RDMA_${e.op.toUpperCase()} wr ${e.wrId} (${e.pages} page${e.pages === 1 ? '' : 's'})`;
+}
 
 interface Placed {
   readonly ts: number;
@@ -205,6 +213,8 @@ export function toChromeTrace(input: ChromeTraceInput): ChromeTrace {
   // ---- state over the stream -------------------------------------------------------------
   const syscalls = new Map<number, (OpenSlice & { op: string })[]>();
   const daxWaits = new Map<number, OpenSlice[]>();
+  /** Work requests in flight, by NIC pid / QP / wr_id. */
+  const wrs = new Map<string, OpenSlice & { pid: number }>();
   const openAsync = new Map<string, OpenAsync & { t: number; idx: number }>();
   const machineOwner = new Map<number, number>();
   const machineState = new Map<number, string>();
@@ -371,6 +381,20 @@ export function toChromeTrace(input: ChromeTraceInput): ChromeTrace {
         asyncEnd('mr', e.key, 'MR', e.t, idx, 0, { key: e.key });
         return;
       }
+      case 'nic.wr.start': {
+        const pid = row(e.pid);
+        const args = { qp: e.qp, from: e.from, wrId: e.wrId, key: e.key, op: e.op, offset: e.offset, bytes: e.bytes, pages: e.pages };
+        wrs.set(`${e.pid}/${e.qp}/${e.wrId}`, { name: workRequestName(e), cat: 'rdma', t: e.t, idx, pid, args });
+        return;
+      }
+      case 'nic.wr.end': {
+        const key = `${e.pid}/${e.qp}/${e.wrId}`;
+        const s = wrs.get(key);
+        if (s === undefined) return;
+        wrs.delete(key);
+        place(s.idx, 0, { name: s.name, cat: s.cat, ph: 'X', ts: us(s.t), dur: us(Math.max(0, e.t - s.t)), pid: s.pid, tid: s.pid, args: { ...s.args, status: e.status, bytesDone: e.bytes, pagesDone: e.pages, violations: e.violations } });
+        return;
+      }
       case 'dma.write': {
         const rdma = e.source < DIO_SOURCE_BASE;
         const pid = rdma && nic !== undefined ? nic.pid : kernelPid;
@@ -416,6 +440,7 @@ export function toChromeTrace(input: ChromeTraceInput): ChromeTrace {
     const pid = row(p);
     for (const s of l) place(s.idx, 0, { name: s.name, cat: s.cat, ph: 'X', ts: us(s.t), dur: us(Math.max(0, endNs - s.t)), pid, tid: pid, args: { ...s.args, unfinished: true } });
   }
+  for (const s of wrs.values()) place(s.idx, 0, { name: s.name, cat: s.cat, ph: 'X', ts: us(s.t), dur: us(Math.max(0, endNs - s.t)), pid: s.pid, tid: s.pid, args: { ...s.args, unfinished: true } });
   let sub = 0;
   for (const a of [...openAsync.values()]) asyncEnd(a.cat, a.id, a.name, endNs, last, sub++, { unfinished: true });
 

@@ -43,3 +43,33 @@ export const EVENTS: SimEvent[] = [
 ];
 
 export const INPUT = { events: EVENTS, processes: PROCESSES, scenario: 'fixture', policy: 'mainline', seed: 3, mode: 'deterministic' };
+
+/**
+ * The NIC (pid 101) serving a writer (pid 100): a 64-page RDMA WRITE with an ODP fault inside
+ * it, a READ that fails EFAULT, and a WRITE still running at the end.
+ */
+export const NIC_EVENTS: SimEvent[] = [
+  { kind: 'syscall.enter', t: 0, pid: 100, op: 'ibv_reg_mr', args: { addr: 4096, length: 262_144 } },
+  { kind: 'syscall.exit', t: 1000, pid: 100, op: 'ibv_reg_mr', ret: 256, errno: null },
+  { kind: 'nic.wr.start', t: 2000, pid: 101, from: 100, qp: 0, wrId: 17, key: 256, op: 'write', offset: 0, bytes: 262_144, pages: 64 },
+  { kind: 'syscall.enter', t: 3000, pid: 101, op: 'nic_fault', args: { key: 256, page: 3, write: true } },
+  { kind: 'syscall.exit', t: 4000, pid: 101, op: 'nic_fault', ret: 0, errno: null },
+  { kind: 'nic.wr.end', t: 10_000, pid: 101, from: 100, qp: 0, wrId: 17, key: 256, op: 'write', status: 'ok', bytes: 262_144, pages: 64, violations: 0 },
+  { kind: 'nic.wr.start', t: 11_000, pid: 101, from: 100, qp: 0, wrId: 18, key: 256, op: 'read', offset: 8192, bytes: 4096, pages: 1 },
+  { kind: 'nic.wr.end', t: 12_000, pid: 101, from: 100, qp: 0, wrId: 18, key: 256, op: 'read', status: 'EFAULT', bytes: 0, pages: 0, violations: 0 },
+  { kind: 'nic.wr.start', t: 13_000, pid: 101, from: 100, qp: 0, wrId: 19, key: 256, op: 'write', offset: 0, bytes: 8192, pages: 2 },
+  { kind: 'syscall.enter', t: 13_500, pid: 100, op: 'nanosleep', args: { ns: 1000 } },
+  { kind: 'syscall.exit', t: 14_000, pid: 100, op: 'nanosleep', ret: 0, errno: null },
+];
+
+export const NIC_INPUT = {
+  events: NIC_EVENTS,
+  processes: [
+    { pid: 100, name: 'rdma' },
+    { pid: 101, name: 'nic0' },
+  ],
+  scenario: 'nic-fixture',
+  policy: 'mainline',
+  seed: 1,
+  mode: 'threads',
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ChromeTraceEvent, type SimEvent, toChromeTrace, validateChromeTrace } from '../src/index.js';
-import { EVENTS, INPUT } from './fixtures.js';
+import { type ChromeTraceEvent, type SimEvent, toChromeTrace, validateChromeTrace, workRequestName } from '../src/index.js';
+import { EVENTS, INPUT, NIC_INPUT } from './fixtures.js';
 
 const trace = toChromeTrace(INPUT);
 const evs = trace.traceEvents;
@@ -117,5 +117,38 @@ describe('toChromeTrace', () => {
     const t = toChromeTrace({ ...INPUT, events: [], processes: [] });
     expect(validateChromeTrace(t)).toEqual([]);
     expect(t.traceEvents.filter((e) => e.ph === 'M' && e.name === 'process_name')).toHaveLength(1);
+  });
+});
+
+describe('toChromeTrace: the NIC row', () => {
+  const t = toChromeTrace(NIC_INPUT);
+  const x = t.traceEvents.filter((e) => e.ph === 'X');
+
+  it('has a slice per work request, from nic.wr.start to nic.wr.end, named after verb, wr_id and pages', () => {
+    expect(validateChromeTrace(t)).toEqual([]);
+    expect(x.filter((e) => e.cat === 'rdma').map((e) => [e.name, e.pid, e.ts, e.dur])).toEqual([
+      ['RDMA_WRITE wr 17 (64 pages)', 101, 2, 8],
+      ['RDMA_READ wr 18 (1 page)', 101, 11, 1],
+      ['RDMA_WRITE wr 19 (2 pages)', 101, 13, 1],
+    ]);
+    expect(x.find((e) => e.name === 'RDMA_WRITE wr 17 (64 pages)')!.args).toEqual({ qp: 0, from: 100, wrId: 17, key: 256, op: 'write', offset: 0, bytes: 262_144, pages: 64, status: 'ok', bytesDone: 262_144, pagesDone: 64, violations: 0 });
+    expect(x.find((e) => e.name === 'RDMA_READ wr 18 (1 page)')!.args).toMatchObject({ status: 'EFAULT', bytesDone: 0 });
+    // still in flight at the end: a slice to the end of the run
+    expect(x.find((e) => e.name === 'RDMA_WRITE wr 19 (2 pages)')!.args).toMatchObject({ unfinished: true });
+    expect(t.traceEvents.find((e) => e.ph === 'M' && e.name === 'process_name' && e.pid === 101)!.args).toEqual({ name: 'nic0 (NIC)' });
+  });
+
+  it('nests an ODP fault in the work request that took it', () => {
+    const fault = x.find((e) => e.name === 'pagefault_mr')!;
+    expect(fault).toMatchObject({ pid: 101, ts: 3, dur: 1, args: { syscall: 'nic_fault', page: 3 } });
+    const wr = x.find((e) => e.name === 'RDMA_WRITE wr 17 (64 pages)')!;
+    expect(fault.ts).toBeGreaterThanOrEqual(wr.ts);
+    expect(fault.ts + fault.dur!).toBeLessThanOrEqual(wr.ts + wr.dur!);
+    // the WR comes first in the file, as viewers want a parent before its children
+    expect(t.traceEvents.indexOf(wr)).toBeLessThan(t.traceEvents.indexOf(fault));
+  });
+
+  it('names work requests', () => {
+    expect(workRequestName({ op: 'invalid', wrId: 3, pages: 0 })).toBe('RDMA_INVALID wr 3 (0 pages)');
   });
 });

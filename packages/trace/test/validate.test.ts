@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ChromeTraceEvent, toChromeTrace, validateChromeTrace } from '../src/index.js';
-import { INPUT } from './fixtures.js';
+import { INPUT, NIC_INPUT } from './fixtures.js';
 
 const good = (): ChromeTraceEvent[] => structuredClone(toChromeTrace(INPUT).traceEvents);
 const ev = (o: Partial<ChromeTraceEvent> & Record<string, unknown>): ChromeTraceEvent => ({ name: 'x', ph: 'i', ts: 0, pid: 1, tid: 1, ...o }) as ChromeTraceEvent;
@@ -82,6 +82,16 @@ describe('validateChromeTrace', () => {
     const i = events.findIndex((e) => e.ph === 's');
     events.splice(i, 1);
     expect(check(events)[0]).toMatch(/flow 1 has a t without an s/);
+  });
+
+  it('accepts the NIC row (work-request slices with a fault nested in one) and catches two that overlap', () => {
+    const events = structuredClone(toChromeTrace(NIC_INPUT).traceEvents);
+    expect(check(events)).toEqual([]);
+    // wr 18 starting inside wr 17 and ending after it: Perfetto would drop it
+    const wr18 = events.find((e) => e.name === 'RDMA_READ wr 18 (1 page)')!;
+    wr18.ts = 9;
+    wr18.dur = 3;
+    expect(check(events)[0]).toMatch(/RDMA_READ wr 18 \(1 page\).*overlaps X "RDMA_WRITE wr 17 \(64 pages\)"/);
   });
 
   it('caps the list', () => {

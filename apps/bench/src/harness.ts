@@ -59,6 +59,8 @@ export interface Row {
   readonly ratio: string;
   readonly target: string;
   readonly met: boolean | null;
+  /** When a target is missed: by how much (printed after "NO"). */
+  readonly note?: string;
 }
 
 export function printTable(title: string, rows: Row[]): void {
@@ -66,5 +68,5 @@ export function printTable(title: string, rows: Row[]): void {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(width[i]!)).join('  ');
   process.stdout.write(`\n${title}\n${line(cols)}  met\n`);
-  for (const r of rows) process.stdout.write(`${line(cols.map((c) => String(r[c])))}  ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}\n`);
+  for (const r of rows) process.stdout.write(`${line(cols.map((c) => String(r[c])))}  ${r.met === null ? '-' : r.met ? 'yes' : `NO${r.note === undefined ? '' : ` (${r.note})`}`}\n`);
 }

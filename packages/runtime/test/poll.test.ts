@@ -93,6 +93,10 @@ describe('SpareCpuGate', () => {
     expect(reads).toBe(2);
   });
 
+  it('never on a single CPU', () => {
+    expect(new SpareCpuGate(1, () => loadavg(1)).spare(0)).toBe(false);
+  });
+
   it('answers yes where there is no /proc/loadavg', () => {
     expect(new SpareCpuGate(2, () => null).spare(0)).toBe(true);
   });

@@ -89,7 +89,8 @@ export function readLoadavg(): string | null {
 /**
  * Whether the host has a CPU to spare for spinning: the threads runnable right now (the 4th
  * field of /proc/loadavg, "running/total", which counts the reader itself), averaged over the
- * last SAMPLES readings taken at most every sampleMs, are no more than the CPUs. On a busy host
+ * last SAMPLES readings taken at most every sampleMs, are no more than the CPUs this process may
+ * use (and there are at least two: the kernel thread's and the caller's). On a busy host
  * a spinner only delays the thread it waits for. Without /proc/loadavg the answer is yes, and
  * the preemption check in spinUntil still applies.
  */
@@ -109,6 +110,8 @@ export class SpareCpuGate {
   }
 
   spare(nowMs: number): boolean {
+    // One CPU: a spinner always stands in the way of the thread it waits for.
+    if (this.cpus < 2) return false;
     if (nowMs < this.nextAt) return this.verdict;
     this.nextAt = nowMs + this.sampleMs;
     const running = Number(/ (\d+)\/\d+ /.exec(this.read() ?? '')?.[1] ?? NaN);

@@ -4,6 +4,8 @@
  * compiled programs (dist/): build first (`npx turbo run build`).
  */
 import { describe, expect, test } from 'vitest';
+import type { RunResult } from '@leasebreak/runtime';
+import { type SimEvent, toChromeTrace, validateChromeTrace } from '@leasebreak/trace';
 import { runScenario } from '../src/index.js';
 import type { NicOutput } from '../src/programs/nic.js';
 import type { RdmaOutput } from '../src/programs/rdma-writer.js';
@@ -68,7 +70,8 @@ describe('threads runtime', () => {
   });
 
   test('rdma-writer streams through the NIC thread until the duration ends, then exits 0', { timeout: 30_000 }, async () => {
-    const [report] = await runScenario(load(stream), { policies: ['no-break'] });
+    let result!: RunResult;
+    const [report] = await runScenario(load(stream), { policies: ['no-break'], onResult: (r) => void (result = r) });
     expect(report!.status, JSON.stringify(report!.expectations)).toBe('passed');
     const out = (name: string) => report!.processes.find((p) => p.name === name)!;
     const w = out('rdma').workload as RdmaOutput;
@@ -80,5 +83,34 @@ describe('threads runtime', () => {
     expect(nic.classes.ok).toBeGreaterThanOrEqual(w.completions['ok']!);
     expect(nic.violations).toEqual([]);
     expect(report!.outcomes.corruption).toBe(0);
+
+    // The NIC thread's own ring: a start and an end per WR, merged in time order with the kernel's
+    // events — after the registration, before the deregistration.
+    const ev = result.events;
+    type Wr = Extract<SimEvent, { kind: 'nic.wr.start' | 'nic.wr.end' }>;
+    const wrs = ev.filter((e): e is Wr => e.kind === 'nic.wr.start' || e.kind === 'nic.wr.end');
+    expect(wrs).toHaveLength(2 * w.posted);
+    for (let i = 0; i < wrs.length; i += 2) {
+      const start = wrs[i] as Extract<Wr, { kind: 'nic.wr.start' }>;
+      expect(start).toMatchObject({ kind: 'nic.wr.start', pid: out('nic0').pid, from: out('rdma').pid, qp: 0, op: 'write' });
+      expect(start.pages).toBeGreaterThan(0);
+      expect(wrs[i + 1]).toMatchObject({ kind: 'nic.wr.end', wrId: start.wrId, status: 'ok', pages: start.pages, bytes: start.bytes, violations: 0 });
+    }
+    for (let i = 1; i < ev.length; i++) expect(ev[i]!.t).toBeGreaterThanOrEqual(ev[i - 1]!.t);
+    const rdma = out('rdma').pid;
+    const reg = ev.findIndex((e) => e.kind === 'syscall.exit' && e.pid === rdma && e.op === 'ibv_reg_mr');
+    const dereg = ev.findIndex((e) => e.kind === 'syscall.enter' && e.pid === rdma && e.op === 'ibv_dereg_mr');
+    expect(reg).toBeGreaterThan(-1);
+    expect(ev.indexOf(wrs[0]!)).toBeGreaterThan(reg);
+    expect(ev.indexOf(wrs[wrs.length - 1]!)).toBeLessThan(dereg);
+    expect(result.eventsDroppedBy).toEqual({ kernel: 0, main: 0, rdma: 0, nic0: 0 });
+    expect(report!.events).toMatchObject({ dropped: 0, droppedBy: { kernel: 0, main: 0, rdma: 0, nic0: 0 } });
+    // …and in the trace: a slice per WR on the NIC's row.
+    const trace = toChromeTrace({ events: ev, processes: result.processes, scenario: 's', policy: 'no-break', seed: 1, mode: 'threads' });
+    expect(validateChromeTrace(trace)).toEqual([]);
+    const slices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'rdma');
+    expect(slices).toHaveLength(w.posted);
+    expect(slices[0]!.name).toMatch(/^RDMA_WRITE wr \d+ \(\d+ pages?\)$/);
+    expect(new Set(slices.map((e) => e.pid))).toEqual(new Set([out('nic0').pid]));
   });
 });

@@ -87,7 +87,17 @@ export interface Report {
   readonly pins: { readonly leaked: number };
   readonly replay: { readonly seed: number; readonly schedule: readonly number[] | null };
   /** The run's event hash (deterministic runs: same seed, same hash) and event count. */
-  readonly events: { readonly hash: string; readonly count: number; /** Counted but not kept (buffer bound); absent in older reports. */ readonly dropped?: number };
+  readonly events: {
+    readonly hash: string;
+    readonly count: number;
+    /** Counted but not kept (a full event ring or buffer); absent in older reports. */
+    readonly dropped?: number;
+    /**
+     * `dropped` per thread: threads runs `kernel`, `main` (the lease machines) and each process by
+     * name; deterministic runs `all` (one buffer). Absent in older reports.
+     */
+    readonly droppedBy?: Readonly<Record<string, number>>;
+  };
   /** Why the run ended abnormally, if it did. */
   readonly detail?: string;
 }
@@ -293,7 +303,7 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
     expectations,
     pins: { leaked: r.audit.pinsHeld },
     replay: { seed: r.seed, schedule },
-    events: { hash: r.eventHash, count: r.eventCount, dropped: r.eventsDropped },
+    events: { hash: r.eventHash, count: r.eventCount, dropped: r.eventsDropped, droppedBy: r.eventsDroppedBy },
     ...(r.detail === undefined ? {} : { detail: r.detail }),
   };
 }

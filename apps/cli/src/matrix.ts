@@ -10,7 +10,7 @@ import { POLICY_NAMES } from '@leasebreak/model';
 import { BUILTIN_DESCRIPTIONS, type Report, runScenario } from '@leasebreak/workloads';
 import { renderReport } from '@leasebreak/report';
 import { createProgress } from './progress.js';
-import { type RunFlags, UsageError, exitCodeFor, loadOne, runOptions, writeWhole } from './run.js';
+import { type RunFlags, UsageError, droppedEventsWarning, exitCodeFor, loadOne, runOptions, writeWhole } from './run.js';
 
 /** The race built-ins, in the order of architecture §7 (those that exist are run). */
 export const RACE_SCENARIOS = [
@@ -112,6 +112,8 @@ export async function matrixCommand(flags: RunFlags & { scenarios?: string }): P
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(formatMatrix(cells, scenarios, policies) + '\n');
+  const dropped = droppedEventsWarning(reports);
+  if (dropped !== null) process.stderr.write(dropped);
   // The matrix is a measurement: only an error, a simulator bug or an interruption fails it.
   const code = exitCodeFor(reports, ac.signal.aborted);
   return code === 1 ? 0 : code;

@@ -133,9 +133,31 @@ export function formatReport(r: Report): string {
   const inf = Object.entries(r.outcomes.informedFailure).filter(([, n]) => n > 0);
   if (inf.length > 0) lines.push(`  informed failures: ${inf.map(([e, n]) => `${e} ${n}`).join(', ')}`);
   if (r.outcomes.hang > 0) lines.push(`  hang: ${r.detail ?? ''}`);
-  if ((r.events.dropped ?? 0) > 0) lines.push(`  events: ${r.events.dropped} of ${r.events.count} not kept (buffer bound): the trace and the lease-break phases cover the first ones only`);
+  if ((r.events.dropped ?? 0) > 0) lines.push(`  events: ${r.events.dropped} of ${r.events.count} not kept (${droppedByText(r) ?? 'buffer bound'}): the trace and the lease-break phases cover the first ones only`);
   for (const p of r.processes) if (p.error !== undefined) lines.push(`  ${p.name}: program error: ${p.error.split('\n')[0]}`);
   return lines.join('\n');
+}
+
+/** Where events were dropped: `kernel 1200, nic0 4` (null if the report does not say). */
+function droppedByText(r: Report): string | null {
+  const by = Object.entries(r.events.droppedBy ?? {}).filter(([, n]) => n > 0);
+  return by.length === 0 ? null : by.map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+/**
+ * The stderr warning when an event ring (or the deterministic runtime's buffer) overflowed in
+ * any run: which runs, which threads, how many events. Null when none did.
+ */
+export function droppedEventsWarning(reports: readonly Report[]): string | null {
+  const hit = reports.filter((r) => (r.events.dropped ?? 0) > 0);
+  if (hit.length === 0) return null;
+  const SHOWN = 5;
+  const lines = hit.slice(0, SHOWN).map((r) => {
+    const by = droppedByText(r);
+    return `  ${r.scenario} · ${r.policy} · seed ${r.seed}: ${r.events.dropped} of ${r.events.count} events not kept${by === null ? '' : ` (${by})`}`;
+  });
+  if (hit.length > SHOWN) lines.push(`  … and ${hit.length - SHOWN} more run(s)`);
+  return `leasebreak: warning: ${hit.length} run(s) emitted more events than their event rings hold: the first events were kept, the rest counted (events.dropped, events.droppedBy); the trace, the lease-break phases and the event hash cover the kept ones only\n${lines.join('\n')}\n`;
 }
 
 export function exitCodeFor(reports: readonly Report[], interrupted: boolean): number {
@@ -201,6 +223,8 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(reports.map(formatReport).join('\n\n') + '\n');
+  const dropped = droppedEventsWarning(reports);
+  if (dropped !== null) process.stderr.write(dropped);
   if (ac.signal.aborted) process.stderr.write('leasebreak: interrupted; the reports above are partial and marked "interrupted"\n');
   return exitCodeFor(reports, ac.signal.aborted);
 }

@@ -11,7 +11,7 @@
  * time of the kernel's change.
  */
 import { type LeaseActor, createLeaseActor } from '@leasebreak/machines';
-import type { Clock } from '../kernel/clock.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 import type { EventSink } from '@leasebreak/trace';
 import { F_RDLCK, F_UNLCK, F_WRLCK, FL_LAYOUT, type FileLease, type LeaseObserver } from './locks.js';
 
@@ -86,17 +86,58 @@ export class LifecycleDriver {
   private readonly actorClock;
   /** While feeding, the item being mirrored (its time stamps the transition). */
   private current: LeaseItem | null = null;
+  /** While a machine timer fires, the time it was due (its time stamps the transition). */
+  private firingAt: number | null = null;
   private readonly last = new Map<string, LeaseItem>();
+  /** The machines' pending timers, by id: when due (kernel time) and the clock's timer. */
+  private readonly timers = new Map<number, { atNs: number; fn: () => void; handle: TimerHandle }>();
+  private timerSeq = 0;
 
   constructor(clock: Clock, sink: EventSink) {
     this.clock = clock;
     this.sink = sink;
     this.actorClock = {
-      // Anchored at the kernel's time of the change being mirrored, not at when it reached the
-      // machine: items may arrive in batches, a little late, and the deadline must not move.
-      setTimeout: (fn: (...a: unknown[]) => void, ms: number) => clock.setTimer((this.current?.atNs ?? clock.now()) + ms * NS_PER_MS, () => fn()),
-      clearTimeout: (id: unknown) => clock.clearTimer(id as number),
+      // Timers run in kernel time: anchored at the time of the change being mirrored, not at
+      // when it reached the machine (items may arrive in batches, late), and fired before any
+      // later item is fed (feed → runTimersDue), so the mirror steps in the kernel's order.
+      setTimeout: (fn: (...a: unknown[]) => void, ms: number) => {
+        const atNs = (this.current?.atNs ?? this.firingAt ?? clock.now()) + ms * NS_PER_MS;
+        const id = ++this.timerSeq;
+        this.timers.set(id, { atNs, fn: () => fn(), handle: clock.setTimer(atNs, () => this.fire(id)) });
+        return id;
+      },
+      clearTimeout: (id: unknown) => {
+        const t = this.timers.get(id as number);
+        if (t === undefined) return;
+        clock.clearTimer(t.handle);
+        this.timers.delete(id as number);
+      },
     };
+  }
+
+  private fire(id: number): void {
+    const t = this.timers.get(id);
+    if (t === undefined) return;
+    this.timers.delete(id);
+    this.clock.clearTimer(t.handle);
+    const outer = this.firingAt;
+    this.firingAt = t.atNs;
+    try {
+      t.fn();
+    } finally {
+      this.firingAt = outer;
+    }
+  }
+
+  /** Fire, in time order, every machine timer due at or before `atNs`. */
+  private runTimersDue(atNs: number): void {
+    for (;;) {
+      let next: number | null = null;
+      let nextAt = Infinity;
+      for (const [id, t] of this.timers) if (t.atNs <= atNs && t.atNs < nextAt) [next, nextAt] = [id, t.atNs];
+      if (next === null) return;
+      this.fire(next);
+    }
   }
 
   private actorFor(item: LeaseItem): LeaseActor {
@@ -106,7 +147,7 @@ export class LifecycleDriver {
       a = createLeaseActor({
         id: slot,
         clock: this.actorClock,
-        now: () => (this.current?.atNs ?? this.clock.now()) / NS_PER_MS,
+        now: () => (this.current?.atNs ?? this.firingAt ?? this.clock.now()) / NS_PER_MS,
         onTransition: (t) => {
           const it = this.current ?? this.last.get(slot)!;
           this.sink.emit({ kind: 'lease.transition', t: Math.round(t.atMs * NS_PER_MS), lease: it.lease, ino: it.ino, owner: it.owner, from: t.from, to: t.to, event: t.event });
@@ -122,6 +163,7 @@ export class LifecycleDriver {
     for (let i = 0; i < items.length; i++) {
       if (interrupted?.() === true) return items.slice(i);
       const it = items[i]!;
+      if (this.timers.size > 0) this.runTimersDue(it.atNs);
       this.current = it;
       this.last.set(it.slot, it);
       try {
@@ -160,5 +202,7 @@ export class LifecycleDriver {
   stop(): void {
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
+    for (const t of this.timers.values()) this.clock.clearTimer(t.handle);
+    this.timers.clear();
   }
 }

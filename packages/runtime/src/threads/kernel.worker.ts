@@ -142,8 +142,7 @@ async function loop(): Promise<void> {
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
     // Hand the lease changes to the main thread's lifecycle machines in batches: not on every
-    // break (a postMessage wakes the main thread, a fourth thread on the break's path), but when
-    // the kernel goes to sleep, or once a batch is big or LEASE_BATCH_NS old.
+    // break (a postMessage wakes the main thread, a fourth thread on the break's path).
     const lifecycles = built?.kernel.lifecycles;
     if (lifecycles !== undefined && (lifecycles.pending >= LEASE_BATCH_MAX || clock.now() - (lifecycles.oldestNs ?? Infinity) >= LEASE_BATCH_NS)) postLeases();
     // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)
@@ -170,9 +169,13 @@ async function loop(): Promise<void> {
   }
 }
 
-/** Lease changes are posted at least this often while the kernel is busy, and in batches of at most LEASE_BATCH_MAX. */
-const LEASE_BATCH_NS = 5e6;
-const LEASE_BATCH_MAX = 1024;
+/**
+ * Lease changes are posted when the kernel goes to sleep, and while it is busy at least every
+ * LEASE_BATCH_NS or LEASE_BATCH_MAX changes. Late is harmless: the machines step in kernel time
+ * (LifecycleDriver), so a batch mirrors exactly what feeding each change at once would.
+ */
+const LEASE_BATCH_NS = 100e6;
+const LEASE_BATCH_MAX = 4096;
 
 function postLeases(): void {
   data.leasePort.postMessage(built!.kernel.lifecycles.take());

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { MR_TABLE_BYTES, PAGE_SIZE, Pmem, STAMP_BYTES, type SyscallRequest, type SyscallResponse, mrTable, readStamp } from '@leasebreak/model';
 import { NIC_REGION_BYTES, type ProcessContext, QP_REGION_BYTES, type SharedRegions } from '@leasebreak/runtime';
 import type { SimEvent } from '@leasebreak/trace';
-import { NIC_CLASS_BASE, NIC_DOORBELL, NIC_PAGES_WRITTEN, NIC_WRS, QP_CQ_TAIL, QP_SQ_HEAD, SQ_ENTRIES, nicView, qpView } from '../src/nic/layout.js';
+import { NIC_BUSY, NIC_CLASS_BASE, NIC_DOORBELL, NIC_IDLE, NIC_PAGES_WRITTEN, NIC_STATE, NIC_WRS, QP_CQ_ARM, QP_CQ_HEAD, QP_CQ_TAIL, QP_SQ_HEAD, SQ_ENTRIES, nicView, qpView } from '../src/nic/layout.js';
 import { type Completion, outstanding, pollCq, postRead, postWrite, qpOpen, tryPollCq } from '../src/nic/uverbs.js';
 import { type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
 
@@ -102,6 +102,53 @@ describe('uverbs rings', () => {
     const { app } = setup();
     expect(await pollCq(app, 1000)).toEqual([]);
     expect(tryPollCq(app)).toEqual([]);
+  });
+
+  test('a post always bumps the doorbell, and notifies it only when the NIC is not busy (a busy NIC rescans before it sleeps)', () => {
+    const { app, shared } = setup();
+    const nicw = nicView(shared.nic);
+    const rung: number[] = [];
+    app.notifyCell = (arr, i) => {
+      if (arr.buffer === shared.nic && i === NIC_DOORBELL) rung.push(Atomics.load(arr, i));
+    };
+    postWrite(app, 1, 0, 64); // the NIC not started yet
+    Atomics.store(nicw, NIC_STATE, NIC_BUSY);
+    postWrite(app, 1, 0, 64);
+    Atomics.store(nicw, NIC_STATE, NIC_IDLE);
+    postWrite(app, 1, 0, 64);
+    expect(Atomics.load(nicw, NIC_DOORBELL)).toBe(3);
+    expect(rung).toEqual([1, 3]);
+  });
+
+  test('CQ moderation: pollCq arms the CQ with the completions it waits for (capped at those owed); the NIC wakes it once, with the CQE that makes that many ready', async () => {
+    const { app, nic, nicCtx, table, shared } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10] });
+    for (let i = 0; i < 4; i++) postWrite(app, 0x100, 0, 64);
+    const q = qpView(shared.qps[0]!);
+    const wakes: number[] = []; // CQEs ready at each wake-up the NIC sends
+    nicCtx.notifyCell = (arr, i) => {
+      if (arr.buffer === shared.qps[0] && i === QP_CQ_TAIL) wakes.push(Atomics.load(q, QP_CQ_TAIL) - Atomics.load(q, QP_CQ_HEAD));
+      Atomics.notify(arr, i);
+    };
+    const arms: number[] = []; // the arm at each wait; the NIC completes one WR per wait
+    app.waitCell = async (arr, i, v) => {
+      arms.push(Atomics.load(q, QP_CQ_ARM));
+      await nic.pass();
+      return Atomics.load(arr, i) === v ? 'timed-out' : 'not-equal';
+    };
+    expect(await pollCq(app, 1e12, Number.POSITIVE_INFINITY, 3)).toHaveLength(3);
+    expect(arms).toEqual([3, 3, 3]);
+    expect(wakes).toEqual([3]);
+    expect(Atomics.load(q, QP_CQ_ARM)).toBe(0);
+    // Asking for more than can come waits for what is owed (one WR).
+    expect(await pollCq(app, 1e12, Number.POSITIVE_INFINITY, 8)).toHaveLength(1);
+    expect(arms).toEqual([3, 3, 3, 1]);
+    expect(wakes).toEqual([3, 1]);
+    // Nobody waiting: completions wake no one.
+    postWrite(app, 0x100, 0, 64);
+    await drain(nic);
+    expect(wakes).toEqual([3, 1]);
+    expect(tryPollCq(app)).toHaveLength(1);
   });
 });
 

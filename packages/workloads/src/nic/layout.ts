@@ -16,6 +16,13 @@
  *   [QP_NEXT_WRID]  the next wr_id the process hands out (process only)
  *   [QP_POSTED]     WRs ever posted (process; statistics)
  *   [QP_COMPLETED]  CQEs ever written (NIC; statistics)
+ *   [QP_CQ_ARM]     0 while nobody waits for completions; n > 0 while the process waits on
+ *                   QP_CQ_TAIL for n completions to be ready (CQ_TAIL - CQ_HEAD >= n) — written by
+ *                   the process only (pollCq / rdmaSync arm it before looking at the tail, disarm
+ *                   after; it does not reap while armed). The NIC wakes the CQ (notify
+ *                   QP_CQ_TAIL) only with the CQE that makes exactly the armed count ready:
+ *                   completion moderation, as ibv_req_notify_cq and CQ moderation do for a real
+ *                   HCA, so a busy stream costs one wake-up per batch, not one per WR.
  *   then SQ_ENTRIES work-request entries of WQE_CELLS cells from SQ_BASE:
  *     [WQE_OPCODE] OP_WRITE | OP_READ  [WQE_KEY] MR key (lkey = rkey)  [WQE_OFFSET] byte offset
  *     into the MR (from the MR's first page)  [WQE_LENGTH] bytes  [WQE_WRID] wr_id
@@ -30,7 +37,10 @@
  * its SQ slot until it is consumed and its CQ slot until it is polled, so neither ring overflows.
  *
  * NIC region (Int32 cells):
- *   [NIC_DOORBELL]  bumped (Atomics.add + notify) by every post; the NIC waits on it when idle
+ *   [NIC_DOORBELL]  bumped (Atomics.add) by every post; the NIC waits on it when idle, so a post
+ *                   notifies it only when NIC_STATE is not NIC_BUSY (the NIC stores NIC_IDLE before
+ *                   it waits, with the doorbell value it read before its last scan: a post that
+ *                   saw NIC_BUSY changed the doorbell before the NIC's wait compares it)
  *   [NIC_STATE]     NIC_STOPPED (not started), NIC_BUSY (draining rings), NIC_IDLE (waiting)
  *   [NIC_PACE]      never written: the NIC's wire-time sleeps (deterministic runtime) wait on it
  *   [NIC_PID]       the NIC daemon's pid (it enters the kernel for ODP faults)
@@ -57,6 +67,7 @@ export const QP_CQ_TAIL = 6;
 export const QP_NEXT_WRID = 7;
 export const QP_POSTED = 8;
 export const QP_COMPLETED = 9;
+export const QP_CQ_ARM = 10;
 export const QP_HDR_CELLS = 16;
 /** 'QP01' little-endian. */
 export const QP_MAGIC_VALUE = 0x31305051;

@@ -12,6 +12,10 @@
  * Posting is synchronous and is not a scheduling point: a WR has no effect until the NIC takes
  * it, at its own scheduling points. Polling with a timeout is (ctx.waitCell on the CQ tail).
  *
+ * Wake-ups are paid only where a thread sleeps: a post notifies the doorbell only when the NIC is
+ * not busy (it rescans before it sleeps), and a poll arms the CQ (QP_CQ_ARM) with the number of
+ * completions it waits for, so the NIC wakes it once, when that many are ready, not per WR.
+ *
  * Completions polled are kept per QP in this thread until someone takes them, so a scripted
  * rdma step waiting for its own wr_id (rdmaSync) and a signal handler's rdma step running inside
  * that wait do not steal each other's completions.
@@ -26,8 +30,11 @@ import {
   CQE_STATUS,
   CQE_VIOLATIONS,
   CQE_WRID,
+  NIC_BUSY,
   NIC_DOORBELL,
+  NIC_STATE,
   QP_COMPLETED,
+  QP_CQ_ARM,
   QP_CQ_HEAD,
   QP_CQ_TAIL,
   QP_DEPTH,
@@ -144,7 +151,8 @@ export function postSend(ctx: ProcessContext, op: RdmaOp, key: number, offset: n
   Atomics.store(q, QP_SQ_TAIL, (tail + 1) | 0); // the WQE is visible to the NIC from here
   Atomics.add(q, QP_POSTED, 1);
   Atomics.add(s.nic, NIC_DOORBELL, 1);
-  ctx.notifyCell(s.nic, NIC_DOORBELL);
+  // A busy NIC looks at every ring again before it sleeps (layout.ts, NIC_DOORBELL): no wake-up.
+  if (Atomics.load(s.nic, NIC_STATE) !== NIC_BUSY) ctx.notifyCell(s.nic, NIC_DOORBELL);
   return { ok: true, wrId, seq: tail };
 }
 
@@ -186,15 +194,42 @@ export function tryPollCq(ctx: ProcessContext, max = Number.POSITIVE_INFINITY): 
 }
 
 /**
- * Poll the CQ, waiting up to `timeoutNs` (null: for ever) for a completion when there is none:
- * a scheduling point. Return: up to `max` completions, oldest first; [] on timeout.
+ * Wait on the CQ tail until `want` (≥ 1) CQEs are ready to reap, or until `deadline` (run clock,
+ * ns; null: for ever). The CQ is armed with `want` meanwhile (QP_CQ_ARM): the NIC notifies only
+ * when a CQE it writes makes that many ready. Arming before looking at the tail means a CQE
+ * written after the look sees the arm (no lost wake-up); one written before it is seen here.
  */
-export async function pollCq(ctx: ProcessContext, timeoutNs: number | null, max = Number.POSITIVE_INFINITY): Promise<Completion[]> {
+async function waitReady(ctx: ProcessContext, q: Int32Array, want: number, deadline: number | null): Promise<void> {
+  Atomics.store(q, QP_CQ_ARM, want);
+  try {
+    for (;;) {
+      const tail = Atomics.load(q, QP_CQ_TAIL);
+      if (((tail - Atomics.load(q, QP_CQ_HEAD)) | 0) >= want) return;
+      const left = deadline === null ? null : deadline - ctx.now();
+      if (left !== null && left <= 0) return;
+      await ctx.waitCell(q, QP_CQ_TAIL, tail, left);
+    }
+  } finally {
+    Atomics.store(q, QP_CQ_ARM, 0);
+  }
+}
+
+/**
+ * Poll the CQ, waiting up to `timeoutNs` (null: for ever) for completions when fewer than `min`
+ * (default 1) are at hand: a scheduling point. `min` is CQ moderation — a streaming program that
+ * refills its queue in batches asks to be woken once per batch, not per WR; it is capped at the
+ * completions still owed (WRs posted and not yet polled), so it never waits for one that cannot
+ * come. Return: up to `max` completions, oldest first (possibly fewer than `min` on timeout; [] if
+ * none came).
+ */
+export async function pollCq(ctx: ProcessContext, timeoutNs: number | null, max = Number.POSITIVE_INFINITY, min = 1): Promise<Completion[]> {
   const s = state(ctx);
   reap(s);
-  if (s.stash.length === 0 && (timeoutNs === null || timeoutNs > 0)) {
-    const tail = Atomics.load(s.qp, QP_CQ_TAIL);
-    if (tail === Atomics.load(s.qp, QP_CQ_HEAD)) await ctx.waitCell(s.qp, QP_CQ_TAIL, tail, timeoutNs);
+  if (s.stash.length < min && (timeoutNs === null || timeoutNs > 0)) {
+    const q = s.qp;
+    const owed = (Atomics.load(q, QP_SQ_TAIL) - Atomics.load(q, QP_CQ_HEAD)) | 0;
+    const want = Math.max(1, Math.min(min - s.stash.length, owed));
+    await waitReady(ctx, q, want, timeoutNs === null ? null : ctx.now() + timeoutNs);
     reap(s);
   }
   return s.stash.splice(0, Math.min(max, s.stash.length));
@@ -230,7 +265,7 @@ export async function rdmaSync(ctx: ProcessContext, op: RdmaOp, key: number, off
     if (left <= 0) return { errno: 'ETIMEDOUT' };
     const tail = Atomics.load(s.qp, QP_CQ_TAIL);
     if (tail !== Atomics.load(s.qp, QP_CQ_HEAD)) continue; // a completion came in since reap()
-    await ctx.waitCell(s.qp, QP_CQ_TAIL, tail, left);
+    await waitReady(ctx, s.qp, 1, ctx.now() + left);
     if (opts.onWake !== undefined) await opts.onWake();
   }
 }

@@ -29,6 +29,8 @@
  *      ok / dataLeak / staleOffset for a read), count, keep the first violations of each class
  *      with their evidence (VIOLATIONS_KEPT_PER_CLASS).
  * Then one completion on the WR's QP: status 0 or an errno number (nic/layout.ts), bytes, pages.
+ * The process is woken only if it armed its CQ and this CQE makes ready the count it armed
+ * (QP_CQ_ARM, completion moderation): a stream costs a wake-up per batch, not per WR.
  *
  * Output (ctx.progress, the daemon's result): NicOutput. Reported before a completion whose WR
  * found a new violation, at least every REPORT_EVERY_NS while busy, and whenever the NIC goes
@@ -61,6 +63,8 @@ import {
   NIC_WRS,
   NIC_WR_ERRORS,
   QP_COMPLETED,
+  QP_CQ_ARM,
+  QP_CQ_HEAD,
   QP_CQ_TAIL,
   QP_MAGIC,
   QP_MAGIC_VALUE,
@@ -315,7 +319,12 @@ export class Nic {
     Atomics.store(q, cqeCell(tail, CQE_SEQ), w.seq);
     Atomics.store(q, QP_CQ_TAIL, (tail + 1) | 0);
     Atomics.add(q, QP_COMPLETED, 1);
-    this.ctx.notifyCell(q, QP_CQ_TAIL);
+    // Wake the process only if it waits, and only with the CQE that makes ready as many as it
+    // asked for (CQ moderation, layout.ts QP_CQ_ARM): the arm is read after the tail is published;
+    // while armed the process does not reap, so each CQE makes one more ready, and one of them is
+    // exactly the count armed. (A waiter that has not slept yet sees the tail move.)
+    const want = Atomics.load(q, QP_CQ_ARM);
+    if (want > 0 && ((tail + 1 - Atomics.load(q, QP_CQ_HEAD)) | 0) === want) this.ctx.notifyCell(q, QP_CQ_TAIL);
   }
 
   /** The wire time of one page (a scheduling point either way). */

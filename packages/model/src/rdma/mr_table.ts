@@ -13,8 +13,13 @@
  *   [MR_SEQ]    bumped on every change (registration, invalidation), for the NIC's retries
  *   [MR_KEY]    the lkey/rkey (slot + generation), so a stale key after re-registration fails
  *   [MR_BUSY]   DMAs in flight: the NIC raises it before reading a pfn cell and drops it once the
- *               page's bytes are written; invalidation and deregistration wait for it to reach 0
- *               after clearing the cells (the HCA's translation-update fence)
+ *               bytes are written — after each page, or after a run of pages with no await in
+ *               between (it checks MR_STATE, MR_KEY and the pfn cell again at every page of the
+ *               run); invalidation and deregistration wait for the run in flight to end after
+ *               clearing the cells (mrFence: the HCA's translation-update fence)
+ *   [MR_RUNS]   runs of MR_BUSY the NIC has ended (it adds 1 as it drops MR_BUSY): a fence waits
+ *               for MR_BUSY to reach 0 or for the run it saw to end, so a NIC that starts run
+ *               after run on the MR cannot starve it
  *   pfn cell    >= 0 frame; -1 not present (ODP: fault it in through the kernel)
  */
 
@@ -34,6 +39,7 @@ export const MR_PGOFF = 5;
 export const MR_SEQ = 6;
 export const MR_KEY = 7;
 export const MR_BUSY = 8;
+export const MR_RUNS = 9;
 
 export const MR_FREE = 0;
 export const MR_VALID = 1;
@@ -54,4 +60,23 @@ export function mrPfnCell(slot: number, i: number): number {
 /** The slot an lkey/rkey names (keys are slot | generation << 8). */
 export function mrSlotOfKey(key: number): number {
   return key & 0xff;
+}
+
+/**
+ * The kernel's side of the MR_BUSY fence, called after the pfn cells of MR `slot` were cleared
+ * (and, for a deregistration, the MR marked dead): return once no DMA that may have read a
+ * cleared cell is still in flight — MR_BUSY is 0, or the run that held it when we looked has
+ * ended (MR_RUNS moved on; any run after that one reads the cells as they are now). Waits at most
+ * one run of the NIC, however busy it keeps the MR. Blocks the calling thread (Atomics.wait, in
+ * 1 ms slices, woken by the NIC's notify on MR_BUSY).
+ */
+export function mrFence(table: Int32Array, slot: number): void {
+  const busy = mrCell(slot, MR_BUSY);
+  let v = Atomics.load(table, busy);
+  if (v <= 0) return;
+  const runs = Atomics.load(table, mrCell(slot, MR_RUNS));
+  while (v > 0 && Atomics.load(table, mrCell(slot, MR_RUNS)) === runs) {
+    Atomics.wait(table, busy, v, 1);
+    v = Atomics.load(table, busy);
+  }
 }

@@ -19,7 +19,6 @@ import {
   MR_KEY,
   MR_MAX_PAGES,
   MR_NPAGES,
-  MR_BUSY,
   MR_ODP,
   MR_OWNER,
   MR_PGOFF,
@@ -29,6 +28,7 @@ import {
   MR_VALID,
   PFN_NONE,
   mrCell,
+  mrFence,
   mrPfnCell,
   mrSlotOfKey,
 } from './mr_table.js';
@@ -110,12 +110,12 @@ export class Verbs {
   }
 
   /**
-   * Wait out DMAs in flight on MR `slot` (the NIC holds MR_BUSY across one page's copy, a few µs).
-   * Called after the pfn cells were cleared, so no new DMA can start on the old frames.
+   * Wait out DMAs in flight on MR `slot` (the NIC holds MR_BUSY across a page's copy, or a run
+   * of at most 16 pages: a few µs). Called after the pfn cells were cleared, so no new DMA can
+   * start on the old frames; it waits for the run in flight, not for the NIC to stop (mrFence).
    */
   private fence(slot: number): void {
-    const cell = mrCell(slot, MR_BUSY);
-    for (let v = Atomics.load(this.table, cell); v > 0; v = Atomics.load(this.table, cell)) Atomics.wait(this.table, cell, v, 1);
+    mrFence(this.table, slot);
   }
 
   private find(task: Task | null, key: number): Mr | undefined {

@@ -85,7 +85,7 @@ import {
   wqeCell,
 } from '../nic/layout.js';
 
-const { MR_BUSY, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_SLOTS, MR_STATE, MR_VALID, mrCell, mrPfnCell } = mrTable;
+const { MR_BUSY, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_RUNS, MR_SLOTS, MR_STATE, MR_VALID, mrCell, mrPfnCell } = mrTable;
 
 /**
  * Violations kept with their evidence: the first VIOLATIONS_KEPT_PER_CLASS of each class, so a
@@ -333,7 +333,9 @@ export class Nic {
     else await this.ctx.schedPoint();
   }
 
+  /** End a run of MR_BUSY on the slot whose MR_BUSY cell is `busy`: count it, drop, wake a fence. */
   private release(busy: number): void {
+    Atomics.add(this.table, busy - MR_BUSY + MR_RUNS, 1);
     Atomics.sub(this.table, busy, 1);
     this.ctx.notifyCell(this.table, busy);
   }

@@ -28,7 +28,7 @@ export { Kernel } from './kernel/kernel.js';
 export type { KernelConfig, KernelHooks, LayoutChange } from './kernel/kernel.js';
 export { Task } from './kernel/task.js';
 export { Pmem, PAGE_SIZE, PAGE_SHIFT, STRUCT_PAGE_BYTES, MAX_PMEM_PAGES } from './mm/pmem.js';
-export type { PageOwner, PmemBuffers } from './mm/pmem.js';
+export type { MutablePageOwner, PageOwner, PmemBuffers } from './mm/pmem.js';
 export { Vma, MmStruct, PTE_NONE, PTE_ZERO, PTE_UNMAPPED } from './mm/mmap.js';
 export type { VmaShared } from './mm/mmap.js';
 export { loadUser, storeUser } from './mm/uaccess.js';

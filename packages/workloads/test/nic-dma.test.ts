@@ -10,7 +10,7 @@ import { NIC_REGION_BYTES, type ProcessContext, QP_REGION_BYTES, type SharedRegi
 import type { SimEvent } from '@leasebreak/trace';
 import { NIC_BUSY, NIC_CLASS_BASE, NIC_DOORBELL, NIC_IDLE, NIC_PAGES_WRITTEN, NIC_STATE, NIC_WRS, QP_CQ_ARM, QP_CQ_HEAD, QP_CQ_TAIL, QP_SQ_HEAD, SQ_ENTRIES, nicView, qpView } from '../src/nic/layout.js';
 import { type Completion, outstanding, pollCq, postRead, postWrite, qpOpen, tryPollCq } from '../src/nic/uverbs.js';
-import { type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
+import { BUSY_HOLD_PAGES, type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
 
 const { MR_BUSY, MR_DEAD, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_STATE, MR_VALID, PFN_NONE, mrCell, mrPfnCell } = mrTable;
 
@@ -250,6 +250,52 @@ describe('the NIC data path', () => {
     expect(ends.map((e) => e.status)).toEqual(['EINVAL', 'EINVAL', 'EINVAL', 'EINVAL', 'EFAULT']);
     expect(ends[4]).toMatchObject({ key: 0x100, bytes: PAGE_SIZE, pages: 1 });
     expect(nicCtx.events.filter((e) => e.kind === 'nic.wr.start').map((e) => e.pages)).toEqual([1, 1, 1, 2, 2]);
+  });
+
+  test('threads: MR_BUSY is held across runs of at most BUSY_HOLD_PAGES pages, dropped and notified between them; the MR is checked at every page, so a deregistration inside a run stops the WR at the next page (EINVAL)', async () => {
+    const shared = regions();
+    const pm = Pmem.attach(shared.pmem);
+    const table = new Int32Array(shared.mrTable);
+    const npages = 2 * BUSY_HOLD_PAGES + 8;
+    const pfns = Array.from({ length: npages }, (_, i) => 20 + i);
+    pfns.forEach((pfn, i) => pm.setOwner(pfn, INO_A, i));
+    setMr(table, 5, { key: 0x105, pfns });
+    const app = ctx(shared, 0, APP_PID);
+    qpOpen(app);
+    let copied = 0;
+    const drops: number[] = []; // pages copied when MR_BUSY was dropped
+    let deregAt = -1;
+    const nicCtx = ctx(shared, 1, NIC_PID);
+    nicCtx.notifyCell = (arr, i) => {
+      if (arr.buffer === shared.mrTable && i === mrCell(5, MR_BUSY)) drops.push(copied);
+      Atomics.notify(arr, i);
+    };
+    const busy: number[] = [];
+    const nic = new Nic(nicCtx, {
+      name: 'nic0',
+      pageNs: 0,
+      probe: (p) => {
+        busy.push(Atomics.load(p.table, mrCell(p.slot, MR_BUSY)));
+        copied++;
+        if (p.page === deregAt) Atomics.store(p.table, mrCell(p.slot, MR_STATE), MR_DEAD); // ibv_dereg_mr's first store
+      },
+    });
+    postWrite(app, 0x105, 0, npages * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ status: 0, pages: npages, violations: 0 });
+    expect(drops).toEqual([BUSY_HOLD_PAGES, 2 * BUSY_HOLD_PAGES, npages]);
+    expect(busy.every((b) => b === 1)).toBe(true);
+    expect(nic.output('idle').classes).toMatchObject({ ok: npages, corruption: 0 });
+    // The MR goes dead while page 5 is copied: page 6 is not copied.
+    copied = 0;
+    drops.length = 0;
+    deregAt = 5;
+    postWrite(app, 0x105, 0, npages * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ errno: 'EINVAL', pages: 6, bytes: 6 * PAGE_SIZE });
+    expect(copied).toBe(6);
+    expect(drops).toEqual([6]);
+    expect(Atomics.load(table, mrCell(5, MR_BUSY))).toBe(0);
   });
 
   test('ODP: a missing page is faulted in through the kernel with MR_BUSY dropped, then the copy retried; a failed fault completes EFAULT', async () => {

@@ -47,6 +47,13 @@ export interface PageOwner {
   readonly generation: number;
 }
 
+/** A PageOwner a reader fills again and again (Pmem.ownerInto). */
+export interface MutablePageOwner {
+  ino: number;
+  index: number;
+  generation: number;
+}
+
 export class Pmem {
   readonly nrPages: number;
   readonly idleRefcount: number;
@@ -145,6 +152,28 @@ export class Pmem {
         const index = Atomics.load(this.pages, base + PG_INDEX) >>> 0;
         if (Atomics.load(this.pages, base + PG_GEN) === g1) {
           return ino > 0 ? { ino, index, generation: g1 } : { ino: 0, index: 0, generation: g1 };
+        }
+      }
+    }
+  }
+
+  /**
+   * owner() into a caller's object, allocating nothing (the NIC reads one per page DMA). The same
+   * seqcount read; `out` is returned.
+   */
+  ownerInto(pfn: number, out: MutablePageOwner): MutablePageOwner {
+    const pages = this.pages;
+    const base = pfn * PAGE_CELLS;
+    for (;;) {
+      const g1 = Atomics.load(pages, base + PG_GEN);
+      if ((g1 & 1) === 0) {
+        const ino = Atomics.load(pages, base + PG_INO);
+        const index = Atomics.load(pages, base + PG_INDEX) >>> 0;
+        if (Atomics.load(pages, base + PG_GEN) === g1) {
+          out.ino = ino > 0 ? ino : 0;
+          out.index = ino > 0 ? index : 0;
+          out.generation = g1;
+          return out;
         }
       }
     }

@@ -59,7 +59,14 @@ export function writeStampAligned(words: Int32Array, byteAt: number, writer: num
   words[i + 4] = index;
   words[i + 5] = seq;
   words[i + 6] = offset;
-  let h = 0x9e3779b9;
-  for (let k = 0; k < 7; k++) h = Math.imul(h ^ words[i + k]!, 0x01000193);
+  // The checksum of the words as stored (Int32), computed here rather than read back from the
+  // shared frame.
+  let h = Math.imul(0x9e3779b9 ^ STAMP_MAGIC, 0x01000193);
+  h = Math.imul(h ^ (writer | 0), 0x01000193);
+  h = Math.imul(h ^ (source | 0), 0x01000193);
+  h = Math.imul(h ^ (ino | 0), 0x01000193);
+  h = Math.imul(h ^ (index | 0), 0x01000193);
+  h = Math.imul(h ^ (seq | 0), 0x01000193);
+  h = Math.imul(h ^ (offset | 0), 0x01000193);
   words[i + 7] = h | 0;
 }

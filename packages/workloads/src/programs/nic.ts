@@ -12,22 +12,30 @@
  * One WR, page by page (a WR may start and end anywhere inside the MR):
  *   1. a scheduling point — under the deterministic runtime, a wire-time sleep of `pageNs` on a
  *      cell nobody writes (virtual time must move while the NIC streams);
- *   2. Atomics.add(MR_BUSY, 1); check MR_STATE = MR_VALID and MR_KEY = the WR's key (else the
- *      WR completes EINVAL: deregistered, or a stale key after the slot was reused); read the
- *      page's pfn cell;
+ *   2. Atomics.add(MR_BUSY, 1), unless this page continues a run that holds it (below); check
+ *      MR_STATE = MR_VALID and MR_KEY = the WR's key — at every page, held or not (else the WR
+ *      completes EINVAL: deregistered, or a stale key after the slot was reused); read the page's
+ *      pfn cell;
  *   3. pfn -1: drop MR_BUSY; on an ODP MR enter the kernel (nic_fault, by file offset through
  *      the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping gone) completes the
  *      WR EFAULT; on a pinned MR the cell was cleared by a deregistration racing the WR: EFAULT;
- *   4. read the frame's owner (struct page, seqlock) — the owner at the time of the copy;
- *      WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key, intended ino = MR_INO,
- *      intended block = MR_PGOFF + page, seq = the WQE's seq, offset = byte offset in the block)
- *      then a fill pattern over the rest of the bytes written; READ: copy the bytes out;
- *   5. Atomics.sub(MR_BUSY, 1) and notify it. Between 2 and 5 there is no await: the kernel's
- *      invalidation and deregistration clear the pfn cells and then wait for MR_BUSY to reach 0,
- *      so no DMA can land in a frame after the kernel has let go of it;
+ *   4. read the frame's owner (struct page, seqlock, into a reused object) — the owner at the
+ *      time of the copy; WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
+ *      intended ino = MR_INO, intended block = MR_PGOFF + page, seq = the WQE's seq, offset =
+ *      byte offset in the block) then the writer's fill pattern over the rest of the bytes
+ *      written; READ: copy the bytes out;
+ *   5. Atomics.sub(MR_BUSY, 1) and notify it — under the deterministic runtime after every page;
+ *      under threads after a run of BUSY_HOLD_PAGES pages (or the WR's last page, or a fault), as
+ *      nothing awaits in between. While MR_BUSY is raised there is no await: the kernel's
+ *      invalidation and deregistration clear the pfn cells (deregistration marks the MR dead
+ *      first) and then wait out the run in flight (mrFence: MR_BUSY 0, or MR_RUNS, which each
+ *      drop bumps, moved on), so no DMA can land in a frame after the kernel has let go of it —
+ *      a page of a run read after the clearing sees pfn -1 or a dead MR. The kernel waits at
+ *      most one run (16 pages, a few µs), however busy the NIC keeps the MR;
  *   6. classify (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
- *      ok / dataLeak / staleOffset for a read), count, keep the first violations of each class
- *      with their evidence (VIOLATIONS_KEPT_PER_CLASS).
+ *      ok / dataLeak / staleOffset for a read; the owner being the intended block is `ok` without
+ *      a call), count, keep the first violations of each class with their evidence
+ *      (VIOLATIONS_KEPT_PER_CLASS). `ok` pages are added to the counters once per WR.
  * Then one completion on the WR's QP: status 0 or an errno number (nic/layout.ts), bytes, pages.
  * The process is woken only if it armed its CQ and this CQE makes ready the count it armed
  * (QP_CQ_ARM, completion moderation): a stream costs a wake-up per batch, not per WR.
@@ -37,7 +45,7 @@
  * idle; under the deterministic runtime before every completion (it costs nothing there), so the
  * last report is complete when the run stops the daemon.
  */
-import { PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
+import { type MutablePageOwner, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import type { SimEvent } from '@leasebreak/trace';
 import { type DmaClass, classifyDma } from '@leasebreak/checker';
@@ -98,9 +106,15 @@ export const VIOLATIONS_KEPT = 200;
 export const REPORT_EVERY_NS = 50_000_000;
 /** Wire time of one page under the deterministic runtime (4 KiB at ~4 GB/s). */
 export const DEFAULT_DETERMINISTIC_PAGE_NS = 1000;
+/**
+ * Under threads, the most pages the NIC copies under one raise of MR_BUSY (then it drops it, so
+ * an invalidation or deregistration waits at most that long: 16 pages are a few µs).
+ */
+export const BUSY_HOLD_PAGES = 16;
 /** ODP faults on one page before the WR gives up (the page kept being invalidated): ETIMEDOUT. */
 export const MAX_FAULTS_PER_PAGE = 32;
 
+const OK_CLASS = DMA_CLASSES.indexOf('ok');
 const EINVAL = 22;
 const EFAULT = 14;
 const ETIMEDOUT = 110;
@@ -210,6 +224,8 @@ export class Nic {
   readonly nic: Int32Array;
   private readonly qps: Int32Array[];
   private readonly scratch = new Uint8Array(PAGE_SIZE);
+  /** The owner of the frame being copied (filled per page, never reallocated). */
+  private readonly owner: MutablePageOwner = { ino: 0, index: 0, generation: 0 };
   /** The frames as Int32 words (aligned stamps without a DataView). */
   private readonly words: Int32Array;
   private readonly startNs: number;
@@ -347,13 +363,16 @@ export class Nic {
     let bytes = 0;
     let pages = 0;
     let violations = 0;
+    /** Pages classified ok, added to the counters once the WR is done. */
+    let okPages = 0;
     const fail = (status: number): Done => ({ status, bytes, pages, violations });
-    const faults = new Map<number, number>();
     if (op === null || w.length <= 0 || w.offset < 0) return fail(EINVAL);
     const slot = w.key & 0xff;
     if (slot >= MR_SLOTS) return fail(EINVAL);
+    const stateCell = mrCell(slot, MR_STATE);
+    const keyCell = mrCell(slot, MR_KEY);
     // The MR's header, checked once up front (and its state and key again under MR_BUSY per page).
-    if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) return fail(EINVAL);
+    if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
     const writer = Atomics.load(t, mrCell(slot, MR_OWNER));
     // Protection domain: a QP may only use its own process's MRs.
     if (writer !== Atomics.load(this.qps[w.qp]!, QP_OWNER)) return fail(EINVAL);
@@ -364,63 +383,60 @@ export class Nic {
     const end = w.offset + w.length;
     if (end > npages * PAGE_SIZE) return fail(EINVAL);
     const busy = mrCell(slot, MR_BUSY);
-    const frames = this.pmem.frames;
+    const pmem = this.pmem;
+    const frames = pmem.frames;
     const words = this.words;
-    // Under threads nothing awaits between pages, so MR_BUSY is held across the whole WR (one
-    // fence for the kernel to wait on, as an HCA fences per operation); under the deterministic
-    // runtime each page's wire time is a scheduling point, and MR_BUSY never spans one.
-    const hold = this.opts.pageNs === 0;
+    const owner = this.owner;
+    const probe = this.opts.probe;
+    const write = op === 'write';
+    const payload = write ? this.payloadFor(0xa0 | (writer & 0x0f)) : null;
+    // Pages copied under one raise of MR_BUSY. Under threads nothing awaits between pages, so it
+    // is held across a run of up to BUSY_HOLD_PAGES pages (a few µs for the kernel's fence to
+    // wait); under the deterministic runtime each page's wire time is a scheduling point, and
+    // MR_BUSY never spans one.
+    const holdPages = this.opts.pageNs === 0 ? BUSY_HOLD_PAGES : 1;
     let held = false;
-    const acquire = (): boolean => {
-      Atomics.add(t, busy, 1);
-      held = true;
-      if (Atomics.load(t, mrCell(slot, MR_STATE)) !== MR_VALID || Atomics.load(t, mrCell(slot, MR_KEY)) !== w.key) {
-        this.release(busy);
-        held = false;
-        return false;
-      }
-      return true;
-    };
+    let run = 0;
     const drop = (): void => {
       if (held) this.release(busy);
       held = false;
     };
-    const counts = { ok: 0, corruption: 0, dataLeak: 0, staleOffset: 0, lostWrite: 0 };
-    const flush = (): void => {
-      DMA_CLASSES.forEach((c, i) => {
-        if (counts[c] > 0) Atomics.add(this.nic, NIC_CLASS_BASE + i, counts[c]);
-      });
-      if (pages > 0) Atomics.add(this.nic, op === 'write' ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, pages);
-    };
-    const stampValue = 0xa0 | (writer & 0x0f);
+    let faults: Map<number, number> | null = null;
     try {
       for (let pos = w.offset; pos < end; ) {
         const page = Math.floor(pos / PAGE_SIZE);
         const inOff = pos - page * PAGE_SIZE;
         const n = Math.min(PAGE_SIZE - inOff, end - pos);
-        if (!hold) {
-          await this.pace();
-          if (!acquire()) return fail(EINVAL);
-        } else if (!held && !acquire()) return fail(EINVAL);
+        if (holdPages === 1) await this.pace();
+        if (!held) {
+          Atomics.add(t, busy, 1);
+          held = true;
+          run = 0;
+        }
         // ---- MR_BUSY held: no await until drop() ----
+        // Still this MR (not deregistered, the slot not reused), for every page.
+        if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
         const pfn = Atomics.load(t, mrPfnCell(slot, page));
-        if (pfn < 0 || pfn >= this.pmem.nrPages) {
+        if (pfn < 0 || pfn >= pmem.nrPages) {
           drop();
-          if (!odp || pfn >= this.pmem.nrPages) return fail(EFAULT);
-          faults.set(page, (faults.get(page) ?? 0) + 1);
-          if (faults.get(page)! > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
+          if (!odp || pfn >= pmem.nrPages) return fail(EFAULT);
+          faults ??= new Map<number, number>();
+          const tries = (faults.get(page) ?? 0) + 1;
+          faults.set(page, tries);
+          if (tries > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
           this.faults++;
           Atomics.add(this.nic, NIC_FAULTS, 1);
-          const r = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write: op === 'write' });
+          const r = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write });
           if (r.errno !== null) {
             this.faultErrors[r.errno] = (this.faultErrors[r.errno] ?? 0) + 1;
             return fail(EFAULT);
           }
           continue; // retry the page
         }
-        const owner = this.pmem.owner(pfn);
+        // The frame's owner at the time of the copy (struct page, seqlock).
+        pmem.ownerInto(pfn, owner);
         const at = pfn * PAGE_SIZE + inOff;
-        if (op === 'write') {
+        if (payload !== null) {
           let from = at;
           if (n >= STAMP_BYTES) {
             if ((at & 3) === 0) writeStampAligned(words, at, writer, w.key, ino, pgoff + page, w.seq, inOff);
@@ -429,44 +445,56 @@ export class Nic {
           }
           // The payload arrives from the wire: a copy (TypedArray.fill on shared memory is slow).
           const len = at + n - from;
-          const pl = this.payloadFor(stampValue);
-          frames.set(len === pl.length ? pl : pl.subarray(0, len), from);
+          frames.set(len === payload.length ? payload : payload.subarray(0, len), from);
         } else {
           this.scratch.set(frames.subarray(at, at + n));
         }
-        this.opts.probe?.({ op, slot, key: w.key, pfn, page, table: t });
-        if (!hold) drop();
-        // ---- under threads MR_BUSY stays held for the next page ----
-        const cls = classifyDma({ ino, index: pgoff + page }, owner, op);
-        this.classes[cls]++;
-        counts[cls]++;
-        if (cls !== 'ok') {
-          violations++;
-          this.record({
-            class: cls,
-            op,
-            atNs: this.ctx.now(),
-            pfn,
-            victim: { ino: owner.ino, index: owner.index, generation: owner.generation },
-            writer: { pid: writer, mr: w.key },
-            intended: { ino, index: pgoff + page },
-            qp: w.qp,
-            wrId: w.wrId,
-            seq: w.seq,
-            offset: inOff,
-            bytes: n,
-          });
-        }
+        if (probe !== undefined) probe({ op, slot, key: w.key, pfn, page, table: t });
+        if (++run >= holdPages) drop();
+        // ---- under threads MR_BUSY may stay held for the next page of the run ----
         pages++;
         bytes += n;
         pos += n;
-        const s = this.byOp[op];
-        s.pages++;
-        s.bytes += n;
+        // The owner is the intended block: ok (classifyDma's first rule, without a call).
+        if (owner.ino === ino && owner.index === pgoff + page) {
+          okPages++;
+          continue;
+        }
+        const cls = classifyDma({ ino, index: pgoff + page }, owner, op);
+        if (cls === 'ok') {
+          okPages++;
+          continue;
+        }
+        this.classes[cls]++;
+        Atomics.add(this.nic, NIC_CLASS_BASE + DMA_CLASSES.indexOf(cls), 1);
+        violations++;
+        this.record({
+          class: cls,
+          op,
+          atNs: this.ctx.now(),
+          pfn,
+          victim: { ino: owner.ino, index: owner.index, generation: owner.generation },
+          writer: { pid: writer, mr: w.key },
+          intended: { ino, index: pgoff + page },
+          qp: w.qp,
+          wrId: w.wrId,
+          seq: w.seq,
+          offset: inOff,
+          bytes: n,
+        });
       }
     } finally {
       drop();
-      flush();
+      if (okPages > 0) {
+        this.classes.ok += okPages;
+        Atomics.add(this.nic, NIC_CLASS_BASE + OK_CLASS, okPages);
+      }
+      if (pages > 0) {
+        Atomics.add(this.nic, write ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, pages);
+        const s = this.byOp[op];
+        s.pages += pages;
+        s.bytes += bytes;
+      }
     }
     return { status: 0, bytes, pages, violations };
   }

@@ -116,7 +116,7 @@ export interface RunSpec {
   readonly keepEvents?: boolean;
   /**
    * Threads runtime: bytes of event ring per thread (default DEFAULT_RING_BYTES from
-   * @leasebreak/trace: kernel 64 MiB, each process 32 MiB, the main thread 8 MiB). Only what is
+   * @leasebreak/trace: kernel 64 MiB, each process 64 MiB, the main thread 8 MiB). Only what is
    * written takes memory; a full ring keeps its first events and counts the rest as dropped.
    */
   readonly eventRingBytes?: { readonly kernel?: number; readonly process?: number; readonly main?: number };

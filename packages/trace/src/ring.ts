@@ -17,7 +17,8 @@
  * (any event: UTF-8 of JSON.stringify); and binary records for the kinds written per syscall or
  * per work request: `syscall.enter` whose args are numbers and booleans (stored with their
  * shape — the key list — interned, so key order survives), `syscall.exit` with a numeric return,
- * `dma.write`, `nic.wr.start`, `nic.wr.end`. A binary record is a few Int32 ids and Float64
+ * `dma.write`, `nic.wr.start`, `nic.wr.end` (Int32 words for their numbers when they fit, else
+ * Float64). A binary record is a few Int32 ids and Float64
  * numbers, so any number survives exactly; decoding gives back objects equal to those emitted,
  * keys in the same order (JSON records: as JSON.parse(JSON.stringify(e)) — keys holding
  * undefined are left out).
@@ -39,10 +40,10 @@ export const RING_MAX_BYTES = 1 << 30;
  * that writes 1 MiB of events costs 1 MiB, however large the rings.
  */
 export const DEFAULT_RING_BYTES = {
-  /** ~1 M syscall events (enter 40–80 bytes, exit 40). */
+  /** ~1.2 M syscall events (enter 40 + 8 per argument, exit 40): ~20 s of lease-break-latency. */
   kernel: 64 * 1024 * 1024,
-  /** A process thread (the NIC: 88 bytes per WR start or end, ~190 k WRs). */
-  process: 32 * 1024 * 1024,
+  /** A process thread (the NIC: 56 bytes per WR start or end, ~600 k WRs: ~10 s at full speed). */
+  process: 64 * 1024 * 1024,
   /** The main thread's lease-lifecycle transitions (JSON, ~150 bytes each). */
   main: 8 * 1024 * 1024,
 } as const;
@@ -60,6 +61,12 @@ const R_EXIT = 4;
 const R_DMA = 5;
 const R_WR_START = 6;
 const R_WR_END = 7;
+/** nic.wr.start / nic.wr.end whose numbers (all but t) are Int32: 56 bytes instead of 88. */
+const R_WR_START32 = 8;
+const R_WR_END32 = 9;
+
+/** v is an Int32 (and not -0): it survives an Int32 store. */
+const isI32 = (v: number): boolean => (v | 0) === v && (v !== 0 || 1 / v > 0);
 
 /** Most argument keys a binary `syscall.enter` record carries (one bit each in its boolean mask). */
 const MAX_SHAPE_KEYS = 30;
@@ -306,11 +313,29 @@ export class EventRing implements EventSink {
     return true;
   }
 
-  // [tag, len] [op, 0] t pid from qp wrId key offset bytes pages
+  // [tag, len] [op, 0] t pid from qp wrId key offset bytes pages (Int32 words when they all fit)
   private wrStart(e: Ev<'nic.wr.start'>): boolean {
     const op = this.str(e.op);
     if (op < 0) return false;
     const at = this.off;
+    if (isI32(e.pid) && isI32(e.from) && isI32(e.qp) && isI32(e.wrId) && isI32(e.key) && isI32(e.offset) && isI32(e.bytes) && isI32(e.pages)) {
+      if (at + 56 > this.cap) return false;
+      const w = at >> 2;
+      const i = this.i32;
+      i[w + 2] = op;
+      i[w + 3] = 0;
+      this.f64[(at >> 3) + 2] = e.t;
+      i[w + 6] = e.pid;
+      i[w + 7] = e.from;
+      i[w + 8] = e.qp;
+      i[w + 9] = e.wrId;
+      i[w + 10] = e.key;
+      i[w + 11] = e.offset;
+      i[w + 12] = e.bytes;
+      i[w + 13] = e.pages;
+      this.commit(at, R_WR_START32, 48);
+      return true;
+    }
     if (at + 88 > this.cap) return false;
     const d = at >> 3;
     const f = this.f64;
@@ -329,12 +354,30 @@ export class EventRing implements EventSink {
     return true;
   }
 
-  // [tag, len] [op, status] t pid from qp wrId key bytes pages violations
+  // [tag, len] [op, status] t pid from qp wrId key bytes pages violations (Int32 words when they all fit)
   private wrEnd(e: Ev<'nic.wr.end'>): boolean {
     const op = this.str(e.op);
     const status = this.str(e.status);
     if (op < 0 || status < 0) return false;
     const at = this.off;
+    if (isI32(e.pid) && isI32(e.from) && isI32(e.qp) && isI32(e.wrId) && isI32(e.key) && isI32(e.bytes) && isI32(e.pages) && isI32(e.violations)) {
+      if (at + 56 > this.cap) return false;
+      const w = at >> 2;
+      const i = this.i32;
+      i[w + 2] = op;
+      i[w + 3] = status;
+      this.f64[(at >> 3) + 2] = e.t;
+      i[w + 6] = e.pid;
+      i[w + 7] = e.from;
+      i[w + 8] = e.qp;
+      i[w + 9] = e.wrId;
+      i[w + 10] = e.key;
+      i[w + 11] = e.bytes;
+      i[w + 12] = e.pages;
+      i[w + 13] = e.violations;
+      this.commit(at, R_WR_END32, 48);
+      return true;
+    }
     if (at + 88 > this.cap) return false;
     const d = at >> 3;
     const f = this.f64;
@@ -462,6 +505,37 @@ export function readEventRing(buffer: SharedArrayBuffer, mark?: RingMark): RingC
           bytes: f64[d + 8]!,
           pages: f64[d + 9]!,
           violations: f64[d + 10]!,
+        });
+        break;
+      case R_WR_START32:
+        events.push({
+          kind: 'nic.wr.start',
+          t: f64[d + 2]!,
+          pid: i32[w + 6]!,
+          from: i32[w + 7]!,
+          qp: i32[w + 8]!,
+          wrId: i32[w + 9]!,
+          key: i32[w + 10]!,
+          op: s(i32[w + 2]!) as NicWrOp,
+          offset: i32[w + 11]!,
+          bytes: i32[w + 12]!,
+          pages: i32[w + 13]!,
+        });
+        break;
+      case R_WR_END32:
+        events.push({
+          kind: 'nic.wr.end',
+          t: f64[d + 2]!,
+          pid: i32[w + 6]!,
+          from: i32[w + 7]!,
+          qp: i32[w + 8]!,
+          wrId: i32[w + 9]!,
+          key: i32[w + 10]!,
+          op: s(i32[w + 2]!) as NicWrOp,
+          status: s(i32[w + 3]!),
+          bytes: i32[w + 11]!,
+          pages: i32[w + 12]!,
+          violations: i32[w + 13]!,
         });
         break;
       default:

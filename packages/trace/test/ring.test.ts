@@ -4,6 +4,7 @@ import { EventRing, RING_HEADER_BYTES, type SimEvent, type SimEventKind, mergeBy
 
 // Binary records keep any double (NaN, ±Infinity, -0); JSON records what JSON keeps.
 const anyNum = fc.double();
+const i32 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constant(-0), fc.constant(2 ** 31));
 const num = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0)));
 const str = fc.string({ unit: 'binary', maxLength: 12 });
 const key = str.filter((k) => k !== '__proto__');
@@ -52,8 +53,13 @@ const KINDS: { readonly [K in SimEventKind]: fc.Arbitrary<Extract<SimEvent, { ki
     owner: fc.record({ ino: anyNum, index: anyNum, generation: anyNum }),
     op: fc.constantFrom('write' as const, 'read' as const),
   }),
-  'nic.wr.start': fc.record({ kind: fc.constant('nic.wr.start'), t: anyNum, pid: anyNum, from: anyNum, qp: anyNum, wrId: anyNum, key: anyNum, op: fc.constantFrom('write' as const, 'read' as const, 'invalid' as const), offset: anyNum, bytes: anyNum, pages: anyNum }),
-  'nic.wr.end': fc.record({ kind: fc.constant('nic.wr.end'), t: anyNum, pid: anyNum, from: anyNum, qp: anyNum, wrId: anyNum, key: anyNum, op: fc.constantFrom('write' as const, 'read' as const, 'invalid' as const), status: str, bytes: anyNum, pages: anyNum, violations: anyNum }),
+  // Int32 fields (the usual: compact records) or any doubles (-0 included: the Float64 layout).
+  'nic.wr.start': fc.constantFrom(i32, anyNum).chain((n) =>
+    fc.record({ kind: fc.constant('nic.wr.start' as const), t: anyNum, pid: n, from: n, qp: n, wrId: n, key: n, op: fc.constantFrom('write' as const, 'read' as const, 'invalid' as const), offset: n, bytes: n, pages: n }),
+  ),
+  'nic.wr.end': fc.constantFrom(i32, anyNum).chain((n) =>
+    fc.record({ kind: fc.constant('nic.wr.end' as const), t: anyNum, pid: n, from: n, qp: n, wrId: n, key: n, op: fc.constantFrom('write' as const, 'read' as const, 'invalid' as const), status: str, bytes: n, pages: n, violations: n }),
+  ),
   hang: fc.record({ kind: fc.constant('hang'), t: num, pid: num, op: str, blockedNs: num, chain: fc.array(str, { maxLength: 4 }) }),
   'sched.pick': fc.record({ kind: fc.constant('sched.pick'), t: num, pid: num, choices: num }),
   note: fc.record({ kind: fc.constant('note'), t: num, pid: numOrNull, text: str }),
@@ -103,6 +109,12 @@ describe('event ring', () => {
     const one = roundTrip([enter, exit]).bytes;
     const many = roundTrip(Array.from({ length: 101 }, () => [enter, exit]).flat()).bytes;
     expect((many - one) / 100).toBe(64 + 40); // enter: 40 + 8 per arg; exit: 40 (strings defined once)
+    const wr = { pid: 101, from: 100, qp: 0, wrId: 17, key: 256, op: 'write' as const };
+    const start: SimEvent = { kind: 'nic.wr.start', t: 1, ...wr, offset: 0, bytes: 65536, pages: 16 };
+    const end: SimEvent = { kind: 'nic.wr.end', t: 2, ...wr, status: 'ok', bytes: 65536, pages: 16, violations: 0 };
+    const wrs = (n: number): number => roundTrip(Array.from({ length: n }, () => [start, end]).flat()).bytes;
+    expect((wrs(101) - wrs(1)) / 100).toBe(56 + 56);
+    expect(roundTrip([start, { ...end, bytes: 2 ** 31 }]).events[1]).toEqual({ ...end, bytes: 2 ** 31 });
   });
 
   it('when full: counts the rest as dropped, keeps the first ones intact, writes nothing after', () => {

@@ -332,6 +332,26 @@ describe('the NIC data path', () => {
     expect(Atomics.load(table, mrCell(4, MR_BUSY))).toBe(0);
   });
 
+  test('the completion that leaves nothing queued is reported before the process can see it (its last report is complete when it exits)', async () => {
+    const { app, nic, nicCtx, table, shared } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10] });
+    const q = qpView(shared.qps[0]!);
+    const seen: { wrs: number; state: string; cqTail: number }[] = [];
+    nicCtx.progress = (o) => {
+      const out = o as NicOutput;
+      seen.push({ wrs: out.wrs, state: out.state, cqTail: Atomics.load(q, QP_CQ_TAIL) });
+    };
+    for (let i = 0; i < 3; i++) postWrite(app, 0x100, 0, 64);
+    await drain(nic);
+    // The first completion reports (nothing reported yet); the second does not (more queued, a
+    // report is recent); the third empties the queue: reported while its CQE is not yet written.
+    expect(seen).toEqual([
+      { wrs: 1, state: 'busy', cqTail: 0 },
+      { wrs: 3, state: 'idle', cqTail: 2 },
+    ]);
+    expect(Atomics.load(q, QP_CQ_TAIL)).toBe(3);
+  });
+
   test('QPs are served fairly, one WR each per pass; a QP that was never opened is skipped', async () => {
     const { shared, nic, table, app } = setup();
     setMr(table, 0, { key: 0x100, pfns: [10] });

@@ -41,9 +41,11 @@
  * (QP_CQ_ARM, completion moderation): a stream costs a wake-up per batch, not per WR.
  *
  * Output (ctx.progress, the daemon's result): NicOutput. Reported before a completion whose WR
- * found a new violation, at least every REPORT_EVERY_NS while busy, and whenever the NIC goes
- * idle; under the deterministic runtime before every completion (it costs nothing there), so the
- * last report is complete when the run stops the daemon.
+ * found a new violation, at least every REPORT_EVERY_NS while busy, and before a completion that
+ * leaves no WR queued (the NIC is about to go idle, and the process may exit on it) — and, if
+ * anything changed after that, when it goes idle; under the deterministic runtime before every
+ * completion (it costs nothing there). So the last report is complete when the run stops the
+ * daemon: a process learns of a completion only after the report that counts it was posted.
  */
 import { type MutablePageOwner, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
@@ -262,10 +264,9 @@ export class Nic {
     for (;;) {
       const bell = Atomics.load(this.nic, NIC_DOORBELL);
       Atomics.store(this.nic, NIC_STATE, NIC_BUSY);
-      let did = false;
-      while (await this.pass()) did = true;
+      while (await this.pass());
       Atomics.store(this.nic, NIC_STATE, NIC_IDLE);
-      if (did || this.dirty) this.report('idle');
+      if (this.dirty) this.report('idle');
       await this.ctx.waitCell(this.nic, NIC_DOORBELL, bell, null);
     }
   }
@@ -287,6 +288,12 @@ export class Nic {
     }
     this.next = n === 0 ? 0 : (this.next + 1) % n;
     return any;
+  }
+
+  /** Is a WQE waiting on any QP? */
+  private queued(): boolean {
+    for (const q of this.qps) if (Atomics.load(q, QP_MAGIC) === QP_MAGIC_VALUE && Atomics.load(q, QP_SQ_HEAD) !== Atomics.load(q, QP_SQ_TAIL)) return true;
+    return false;
   }
 
   /** Take the WQE at the head of QP `i`'s send queue, if any (its slot is free again at once). */
@@ -321,9 +328,12 @@ export class Nic {
     }
     if (op !== null) this.byOp[op].wrs++;
     this.dirty = true;
-    // Report before the process can see the completion: what it learns, the report has.
+    // Report before the process can see the completion: what it learns, the report has. When no
+    // other WR is queued this may be the last completion a process waits for before it exits and
+    // the run stops the daemon: report it now (as idle), not after the process could have gone.
     const now = this.ctx.now();
     if (this.urgent || this.ctx.mode === 'deterministic' || now - this.lastReportNs >= REPORT_EVERY_NS) this.report('busy');
+    else if (!this.queued()) this.report('idle');
     const q = this.qps[w.qp]!;
     const tail = Atomics.load(q, QP_CQ_TAIL);
     Atomics.store(q, cqeCell(tail, CQE_WRID), w.wrId);

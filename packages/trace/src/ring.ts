@@ -12,16 +12,17 @@
  *     2 events offered   3 events dropped (the ring was full)   4 keep (0: count only)
  *   records, from byte 64, each: Int32 tag, Int32 payload length, the payload, padding to 8
  *
- * Tags: a string definition (a JSON string; the writer interns op names, errno names, ops and argument
- * shapes, and defines each the first time it uses it: ids count up from 0 in ring order); JSON
- * (any event: UTF-8 of JSON.stringify); and binary records for the kinds written per syscall or
- * per work request: `syscall.enter` whose args are numbers and booleans (stored with their
- * shape — the key list — interned, so key order survives), `syscall.exit` with a numeric return,
- * `dma.write`, `nic.wr.start`, `nic.wr.end` (Int32 words for their numbers when they fit, else
- * Float64). A binary record is a few Int32 ids and Float64
- * numbers, so any number survives exactly; decoding gives back objects equal to those emitted,
- * keys in the same order (JSON records: as JSON.parse(JSON.stringify(e)) — keys holding
- * undefined are left out).
+ * Tags: a string definition (a JSON string; the writer interns names — ops, errnos, signals, lease
+ * states, argument shapes — and defines each the first time it uses it: ids count up from 0 in
+ * ring order); binary records: `syscall.enter` whose args are numbers, booleans and strings
+ * (stored with their shape — the key list — interned, so key order survives), `syscall.exit` with
+ * a numeric return, `dma.write`, `nic.wr.start`, `nic.wr.end` (Int32 words for their numbers when
+ * they fit, else Float64), and a flat record (one Float64 slot per field, masks for nulls and
+ * strings) for every other kind made of numbers, strings, booleans and nulls (FLAT: lease,
+ * signal, barrier, DAX, MR events…); JSON (UTF-8 of JSON.stringify) for the rest — events that
+ * carry arrays or free text (gup.pin, hang, note) or an unexpected value. Binary records keep any
+ * number exactly; decoding gives back objects equal to those emitted, keys in the same order (JSON
+ * records: as JSON.parse(JSON.stringify(e)) — keys holding undefined are left out).
  *
  * Full: a record that does not fit is not written, nor is anything after it (dropped is counted
  * and published; nothing already written is ever overwritten). The kept events are exactly the
@@ -67,6 +68,34 @@ const R_WR_END32 = 9;
 
 /** v is an Int32 (and not -0): it survives an Int32 store. */
 const isI32 = (v: number): boolean => (v | 0) === v && (v !== 0 || 1 / v > 0);
+
+/**
+ * The other kinds a thread writes often, as flat records: per field one Float64 slot (a number,
+ * a boolean as 0/1, a string's id), and two masks: fields that are null, fields that are strings.
+ * Field types: n number, n? number|null, s string, s? string|null, b boolean, ns number|string.
+ * Tags from R_FLAT_BASE in this order. A value of another type sends the event to JSON.
+ */
+type FieldType = 'n' | 'n?' | 's' | 's?' | 'b' | 'ns';
+const FLAT: readonly { readonly kind: SimEvent['kind']; readonly fields: readonly (readonly [string, FieldType])[] }[] = [
+  { kind: 'lease.transition', fields: [['t', 'n'], ['lease', 'n'], ['ino', 'n'], ['owner', 'n'], ['from', 's'], ['to', 's'], ['event', 's']] },
+  { kind: 'lease.break', fields: [['t', 'n'], ['ino', 'n'], ['breaker', 'n'], ['lease', 'n'], ['owner', 'n'], ['target', 's'], ['layout', 'b'], ['deadline', 'n?']] },
+  { kind: 'lease.break.wait', fields: [['t', 'n'], ['ino', 'n'], ['breaker', 'n'], ['until', 'n?']] },
+  { kind: 'lease.break.done', fields: [['t', 'n'], ['ino', 'n'], ['breaker', 'n'], ['result', 's'], ['startedAt', 'n']] },
+  { kind: 'signal.send', fields: [['t', 'n'], ['pid', 'n'], ['signo', 's'], ['fd', 'n?'], ['from', 'n?']] },
+  { kind: 'signal.deliver', fields: [['t', 'n'], ['pid', 'n'], ['signo', 's'], ['fd', 'n?'], ['how', 's']] },
+  { kind: 'signal.pending', fields: [['t', 'n'], ['pid', 'n'], ['signo', 's'], ['fd', 'n?']] },
+  { kind: 'task.exit', fields: [['t', 'n'], ['pid', 'n'], ['code', 'ns']] },
+  { kind: 'barrier', fields: [['t', 'n'], ['pid', 'n'], ['name', 's'], ['open', 'b']] },
+  { kind: 'gup.unpin', fields: [['t', 'n'], ['pid', 'n'], ['pin', 'n']] },
+  { kind: 'dax.busy', fields: [['t', 'n'], ['pid', 'n'], ['ino', 'n'], ['pfn', 'n'], ['fn', 's'], ['action', 's']] },
+  { kind: 'dax.busy.done', fields: [['t', 'n'], ['pid', 'n'], ['ino', 'n'], ['pfn', 'n'], ['result', 's']] },
+  { kind: 'layout.change', fields: [['t', 'n'], ['pid', 'n'], ['ino', 'n'], ['op', 's'], ['waited', 'b'], ['errno', 's?']] },
+  { kind: 'mr.reg', fields: [['t', 'n'], ['pid', 'n'], ['key', 'n'], ['ino', 'n'], ['pgoff', 'n'], ['npages', 'n'], ['odp', 'b']] },
+  { kind: 'mr.dereg', fields: [['t', 'n'], ['pid', 'n'], ['key', 'n']] },
+  { kind: 'sched.pick', fields: [['t', 'n'], ['pid', 'n'], ['choices', 'n']] },
+];
+const R_FLAT_BASE = 32;
+const FLAT_BY_KIND = new Map(FLAT.map((f, i) => [f.kind as string, { ...f, tag: R_FLAT_BASE + i }]));
 
 /** Most argument keys a binary `syscall.enter` record carries (one bit each in its boolean mask). */
 const MAX_SHAPE_KEYS = 30;
@@ -118,6 +147,7 @@ export class EventRing implements EventSink {
   /** The args shape last seen per syscall op. */
   private readonly shapes = new Map<string, Shape>();
   private readonly shapeIds = new Map<string, Shape>();
+  private readonly scratch = new Float64Array(MAX_SHAPE_KEYS);
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -165,9 +195,44 @@ export class EventRing implements EventSink {
         return this.wrStart(e);
       case 'nic.wr.end':
         return this.wrEnd(e);
-      default:
-        return this.text(R_JSON, JSON.stringify(e));
+      default: {
+        const flat = FLAT_BY_KIND.get(e.kind);
+        return flat === undefined ? this.text(R_JSON, JSON.stringify(e)) : this.flat(e, flat.tag, flat.fields);
+      }
     }
+  }
+
+  // [tag, len] [nullMask, stringMask] one Float64 per field
+  private flat(e: SimEvent, tag: number, fields: readonly (readonly [string, FieldType])[]): boolean {
+    const o = e as unknown as Record<string, unknown>;
+    const vals = this.scratch;
+    let nulls = 0;
+    let strs = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const [name, type] = fields[i]!;
+      const v = o[name];
+      const bit = 1 << i;
+      if (typeof v === 'number' && type !== 's' && type !== 's?' && type !== 'b') vals[i] = v;
+      else if (typeof v === 'string' && type !== 'n' && type !== 'n?' && type !== 'b') {
+        const id = this.str(v);
+        if (id < 0) return false;
+        vals[i] = id;
+        strs |= bit;
+      } else if (typeof v === 'boolean' && type === 'b') vals[i] = v ? 1 : 0;
+      else if (v === null && (type === 'n?' || type === 's?')) {
+        vals[i] = 0;
+        nulls |= bit;
+      } else return this.text(R_JSON, JSON.stringify(e));
+    }
+    const len = 8 + 8 * fields.length;
+    const at = this.off;
+    if (at + 8 + len > this.cap) return false;
+    const d = at >> 3;
+    for (let i = 0; i < fields.length; i++) this.f64[d + 2 + i] = vals[i]!;
+    this.i32[(at >> 2) + 2] = nulls;
+    this.i32[(at >> 2) + 3] = strs;
+    this.commit(at, tag, len);
+    return true;
   }
 
   /** Publish a record written at `at`. */
@@ -200,7 +265,7 @@ export class EventRing implements EventSink {
     return n;
   }
 
-  /** The shape of numbers-and-booleans args (null: not such args; id -1: no room to define it). */
+  /** The shape of args of numbers, booleans and strings (null: other args; id -1: no room to define it). */
   private shapeOf(op: string, a: Record<string, unknown>): Shape | null {
     const last = this.shapes.get(op);
     if (last !== undefined) {
@@ -219,7 +284,7 @@ export class EventRing implements EventSink {
     const keys: string[] = [];
     for (const k in a) {
       const v = a[k];
-      if (typeof v !== 'number' && typeof v !== 'boolean') return null;
+      if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string') return null;
       keys.push(k);
     }
     if (keys.length > MAX_SHAPE_KEYS) return null;
@@ -235,38 +300,48 @@ export class EventRing implements EventSink {
     return sh;
   }
 
-  // [tag, len] [op, shape] [boolMask, n] t pid v0 … v(n-1)
+  // [tag, len] [op, shape] [boolMask, stringMask] t pid v0 … v(n-1) (a string value: its id)
   private enter(e: Ev<'syscall.enter'>): boolean {
     const a = e.args as Record<string, unknown> | undefined | null;
     if (typeof a !== 'object' || a === null || Array.isArray(a)) return this.text(R_JSON, JSON.stringify(e));
     const sh = this.shapeOf(e.op, a);
     if (sh === null) return this.text(R_JSON, JSON.stringify(e));
     if (sh.id < 0) return false;
+    const n = sh.keys.length;
+    // Values first (string definitions go into the ring before the record that uses them).
+    const vals = this.scratch;
+    let bools = 0;
+    let strs = 0;
+    let i = 0;
+    for (const k in a) {
+      const v = a[k];
+      if (typeof v === 'number') vals[i] = v;
+      else if (typeof v === 'boolean') {
+        vals[i] = v ? 1 : 0;
+        bools |= 1 << i;
+      } else if (typeof v === 'string') {
+        const id = this.str(v);
+        if (id < 0) return false;
+        vals[i] = id;
+        strs |= 1 << i;
+      } else return this.text(R_JSON, JSON.stringify(e)); // a value changed type under the same shape
+      i++;
+    }
     const op = this.str(e.op);
     if (op < 0) return false;
-    const n = sh.keys.length;
     const len = 32 + 8 * n;
     const at = this.off;
     if (at + 8 + len > this.cap) return false;
     const w = at >> 2;
     const d = at >> 3;
-    let mask = 0;
-    let i = 0;
-    for (const k in a) {
-      const v = a[k] as number | boolean;
-      if (typeof v === 'number') this.f64[d + 5 + i] = v;
-      else if (typeof v === 'boolean') {
-        this.f64[d + 5 + i] = v ? 1 : 0;
-        mask |= 1 << i;
-      } else return this.text(R_JSON, JSON.stringify(e)); // a value changed type under the same shape
-      i++;
-    }
+    const f = this.f64;
+    for (let j = 0; j < n; j++) f[d + 5 + j] = vals[j]!;
     this.i32[w + 2] = op;
     this.i32[w + 3] = sh.id;
-    this.i32[w + 4] = mask;
-    this.i32[w + 5] = n;
-    this.f64[d + 3] = e.t;
-    this.f64[d + 4] = e.pid;
+    this.i32[w + 4] = bools;
+    this.i32[w + 5] = strs;
+    f[d + 3] = e.t;
+    f[d + 4] = e.pid;
     this.commit(at, R_ENTER, len);
     return true;
   }
@@ -450,11 +525,13 @@ export function readEventRing(buffer: SharedArrayBuffer, mark?: RingMark): RingC
         const sid = i32[w + 3]!;
         let keys = shapes[sid];
         if (keys === undefined) keys = shapes[sid] = JSON.parse(s(sid)) as string[];
-        const mask = i32[w + 4]!;
-        const args: Record<string, number | boolean> = {};
+        const bools = i32[w + 4]!;
+        const strs = i32[w + 5]!;
+        const args: Record<string, number | boolean | string> = {};
         keys.forEach((k, i) => {
           const v = f64[d + 5 + i]!;
-          args[k] = (mask & (1 << i)) !== 0 ? v !== 0 : v;
+          const bit = 1 << i;
+          args[k] = (strs & bit) !== 0 ? s(v) : (bools & bit) !== 0 ? v !== 0 : v;
         });
         events.push({ kind: 'syscall.enter', t: f64[d + 3]!, pid: f64[d + 4]!, op: s(i32[w + 2]!), args });
         break;
@@ -538,8 +615,20 @@ export function readEventRing(buffer: SharedArrayBuffer, mark?: RingMark): RingC
           violations: i32[w + 13]!,
         });
         break;
-      default:
-        throw new RangeError(`event ring: unknown record tag ${tag} at byte ${at}`);
+      default: {
+        const flat = FLAT[tag - R_FLAT_BASE];
+        if (flat === undefined) throw new RangeError(`event ring: unknown record tag ${tag} at byte ${at}`);
+        const nulls = i32[w + 2]!;
+        const strs = i32[w + 3]!;
+        const e: Record<string, unknown> = { kind: flat.kind };
+        flat.fields.forEach(([name, type], i) => {
+          const bit = 1 << i;
+          const v = f64[d + 2 + i]!;
+          e[name] = (nulls & bit) !== 0 ? null : (strs & bit) !== 0 ? s(v) : type === 'b' ? v !== 0 : v;
+        });
+        events.push(e as unknown as SimEvent);
+        break;
+      }
     }
     at = next;
   }

@@ -215,6 +215,21 @@ describe('the NIC data path', () => {
     expect(nic.output('idle').classes.staleOffset).toBe(1);
   });
 
+  test('a WRITE shorter than a stamp lands the pattern only; a page written after it gets its own stamp', async () => {
+    const { app, nic, pm, table } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10, 11] });
+    postWrite(app, 0x100, 0, PAGE_SIZE); // a full page first: the staging page holds a stamp
+    postWrite(app, 0x100, PAGE_SIZE + 40, STAMP_BYTES - 1);
+    await drain(nic);
+    expect(tryPollCq(app).map((c) => c.status)).toEqual([0, 0]);
+    const f = pm.frame(11);
+    const pattern = 0xa0 | (APP_PID & 0x0f);
+    expect([...f.subarray(40, 40 + STAMP_BYTES - 1)].every((b) => b === pattern)).toBe(true);
+    expect(f[39]).toBe(0);
+    expect(f[40 + STAMP_BYTES - 1]).toBe(0);
+    expect(readStamp(pm.frame(10), 0)).toMatchObject({ index: 0, seq: 0, offset: 0 });
+  });
+
   test('a READ copies out and leaves the frame alone', async () => {
     const { app, nic, pm, table } = setup();
     setMr(table, 0, { key: 0x100, pfns: [10, 11] });

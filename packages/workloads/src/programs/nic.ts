@@ -23,7 +23,7 @@
  *      time of the copy; WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
  *      intended ino = MR_INO, intended block = MR_PGOFF + page, seq = the WQE's seq, offset =
  *      byte offset in the block) then the writer's fill pattern over the rest of the bytes
- *      written; READ: copy the bytes out;
+ *      written, in one copy from a staging page the stamp is built in; READ: copy the bytes out;
  *   5. Atomics.sub(MR_BUSY, 1) and notify it — under the deterministic runtime after every page;
  *      under threads after a run of BUSY_HOLD_PAGES pages (or the WR's last page, or a fault), as
  *      nothing awaits in between. While MR_BUSY is raised there is no await: the kernel's
@@ -47,7 +47,7 @@
  * completion (it costs nothing there). So the last report is complete when the run stops the
  * daemon: a process learns of a completion only after the report that counts it was posted.
  */
-import { type MutablePageOwner, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStamp, writeStampAligned } from '@leasebreak/model';
+import { type MutablePageOwner, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import type { SimEvent } from '@leasebreak/trace';
 import { type DmaClass, classifyDma } from '@leasebreak/checker';
@@ -211,6 +211,12 @@ interface Wqe {
   readonly seq: number;
 }
 
+/** A page of bytes to DMA from (not shared memory), and its Int32 view for the stamp. */
+interface Staging {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+}
+
 interface Done {
   readonly status: number;
   readonly bytes: number;
@@ -228,8 +234,6 @@ export class Nic {
   private readonly scratch = new Uint8Array(PAGE_SIZE);
   /** The owner of the frame being copied (filled per page, never reallocated). */
   private readonly owner: MutablePageOwner = { ino: 0, index: 0, generation: 0 };
-  /** The frames as Int32 words (aligned stamps without a DataView). */
-  private readonly words: Int32Array;
   private readonly startNs: number;
   private lastReportNs = -Infinity;
   private dirty = true;
@@ -251,7 +255,6 @@ export class Nic {
     this.ctx = ctx;
     this.opts = opts;
     this.pmem = Pmem.attach(ctx.shared.pmem);
-    this.words = new Int32Array(this.pmem.frames.buffer);
     this.table = new Int32Array(ctx.shared.mrTable);
     this.nic = nicView(ctx.shared.nic);
     this.qps = ctx.shared.qps.map((b) => qpView(b));
@@ -395,7 +398,6 @@ export class Nic {
     const busy = mrCell(slot, MR_BUSY);
     const pmem = this.pmem;
     const frames = pmem.frames;
-    const words = this.words;
     const owner = this.owner;
     const probe = this.opts.probe;
     const write = op === 'write';
@@ -447,15 +449,15 @@ export class Nic {
         pmem.ownerInto(pfn, owner);
         const at = pfn * PAGE_SIZE + inOff;
         if (payload !== null) {
-          let from = at;
+          // The bytes arrive from the wire in one copy: the stamp (built in the staging page, off
+          // shared memory) and the writer's pattern after it; a write shorter than a stamp is
+          // pattern only. (TypedArray.fill and DataView stores on shared memory are slow.)
           if (n >= STAMP_BYTES) {
-            if ((at & 3) === 0) writeStampAligned(words, at, writer, w.key, ino, pgoff + page, w.seq, inOff);
-            else writeStamp(frames, at, { writer, source: w.key, ino, index: pgoff + page, seq: w.seq, offset: inOff });
-            from += STAMP_BYTES;
+            writeStampAligned(payload.words, 0, writer, w.key, ino, pgoff + page, w.seq, inOff);
+            frames.set(n === PAGE_SIZE ? payload.bytes : payload.bytes.subarray(0, n), at);
+          } else {
+            frames.set(payload.bytes.subarray(STAMP_BYTES, STAMP_BYTES + n), at);
           }
-          // The payload arrives from the wire: a copy (TypedArray.fill on shared memory is slow).
-          const len = at + n - from;
-          frames.set(len === payload.length ? payload : payload.subarray(0, len), from);
         } else {
           this.scratch.set(frames.subarray(at, at + n));
         }
@@ -509,16 +511,20 @@ export class Nic {
     return { status: 0, bytes, pages, violations };
   }
 
-  private readonly payloads = new Map<number, Uint8Array>();
-  private lastPayload: Uint8Array | null = null;
+  private readonly payloads = new Map<number, Staging>();
+  private lastPayload: Staging | null = null;
   private lastPayloadValue = -1;
 
-  /** The bytes a writer's RDMA WRITEs carry after the stamp (one pattern per writer). */
-  private payloadFor(value: number): Uint8Array {
+  /**
+   * The staging page of a writer's RDMA WRITEs: its pattern (one per writer) after room for the
+   * stamp, which is written into it for each page before the copy.
+   */
+  private payloadFor(value: number): Staging {
     if (this.lastPayload !== null && this.lastPayloadValue === value) return this.lastPayload;
     let p = this.payloads.get(value);
     if (p === undefined) {
-      p = new Uint8Array(PAGE_SIZE - STAMP_BYTES).fill(value);
+      const bytes = new Uint8Array(PAGE_SIZE).fill(value);
+      p = { bytes, words: new Int32Array(bytes.buffer) };
       this.payloads.set(value, p);
     }
     this.lastPayload = p;

@@ -12,7 +12,7 @@ import { NIC_BUSY, NIC_CLASS_BASE, NIC_DOORBELL, NIC_IDLE, NIC_PAGES_WRITTEN, NI
 import { type Completion, outstanding, pollCq, postRead, postWrite, qpOpen, tryPollCq } from '../src/nic/uverbs.js';
 import { BUSY_HOLD_PAGES, type DmaProbe, Nic, type NicOutput } from '../src/programs/nic.js';
 
-const { MR_BUSY, MR_DEAD, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_STATE, MR_VALID, PFN_NONE, mrCell, mrPfnCell } = mrTable;
+const { MR_BUSY, MR_DEAD, MR_FENCING, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_RUNS, MR_STATE, MR_VALID, PFN_NONE, mrCell, mrPfnCell } = mrTable;
 
 const APP_PID = 100;
 const NIC_PID = 101;
@@ -267,7 +267,7 @@ describe('the NIC data path', () => {
     expect(nicCtx.events.filter((e) => e.kind === 'nic.wr.start').map((e) => e.pages)).toEqual([1, 1, 1, 2, 2]);
   });
 
-  test('threads: MR_BUSY is held across runs of at most BUSY_HOLD_PAGES pages, dropped and notified between them; the MR is checked at every page, so a deregistration inside a run stops the WR at the next page (EINVAL)', async () => {
+  test('threads: MR_BUSY is held across runs of at most BUSY_HOLD_PAGES pages, each counted in MR_RUNS as it is dropped, and notified only while a fence waits (MR_FENCING)', async () => {
     const shared = regions();
     const pm = Pmem.attach(shared.pmem);
     const table = new Int32Array(shared.mrTable);
@@ -278,38 +278,68 @@ describe('the NIC data path', () => {
     const app = ctx(shared, 0, APP_PID);
     qpOpen(app);
     let copied = 0;
-    const drops: number[] = []; // pages copied when MR_BUSY was dropped
-    let deregAt = -1;
+    const drops: number[] = []; // pages copied at each notify of MR_BUSY
     const nicCtx = ctx(shared, 1, NIC_PID);
     nicCtx.notifyCell = (arr, i) => {
       if (arr.buffer === shared.mrTable && i === mrCell(5, MR_BUSY)) drops.push(copied);
       Atomics.notify(arr, i);
     };
     const busy: number[] = [];
-    const nic = new Nic(nicCtx, {
-      name: 'nic0',
-      pageNs: 0,
-      probe: (p) => {
-        busy.push(Atomics.load(p.table, mrCell(p.slot, MR_BUSY)));
-        copied++;
-        if (p.page === deregAt) Atomics.store(p.table, mrCell(p.slot, MR_STATE), MR_DEAD); // ibv_dereg_mr's first store
-      },
-    });
+    const nic = new Nic(nicCtx, { name: 'nic0', pageNs: 0, probe: (p) => void (busy.push(Atomics.load(p.table, mrCell(p.slot, MR_BUSY))), copied++) });
     postWrite(app, 0x105, 0, npages * PAGE_SIZE);
     await drain(nic);
     expect(tryPollCq(app)[0]).toMatchObject({ status: 0, pages: npages, violations: 0 });
-    expect(drops).toEqual([BUSY_HOLD_PAGES, 2 * BUSY_HOLD_PAGES, npages]);
     expect(busy.every((b) => b === 1)).toBe(true);
+    expect(Atomics.load(table, mrCell(5, MR_RUNS))).toBe(3);
+    expect(drops).toEqual([]); // nobody fencing: no wake-ups
     expect(nic.output('idle').classes).toMatchObject({ ok: npages, corruption: 0 });
-    // The MR goes dead while page 5 is copied: page 6 is not copied.
     copied = 0;
-    drops.length = 0;
+    Atomics.store(table, mrCell(5, MR_FENCING), 1); // a fence waits on the MR
+    postWrite(app, 0x105, 0, npages * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ status: 0, pages: npages });
+    expect(drops).toEqual([BUSY_HOLD_PAGES, 2 * BUSY_HOLD_PAGES, npages]);
+    expect(Atomics.load(table, mrCell(5, MR_RUNS))).toBe(6);
+    expect(Atomics.load(table, mrCell(5, MR_BUSY))).toBe(0);
+  });
+
+  test('threads: a deregistration racing a run — the MR marked dead, its cells cleared — stops the WR at the first cleared cell (EINVAL); one only marked dead so far lets the run finish (the kernel has not let go of the frames) and stops the next', async () => {
+    const shared = regions();
+    const pm = Pmem.attach(shared.pmem);
+    const table = new Int32Array(shared.mrTable);
+    const npages = 2 * BUSY_HOLD_PAGES + 8;
+    const pfns = Array.from({ length: npages }, (_, i) => 20 + i);
+    pfns.forEach((pfn, i) => pm.setOwner(pfn, INO_A, i));
+    const app = ctx(shared, 0, APP_PID);
+    qpOpen(app);
+    let clear = false;
+    let deregAt = -1;
+    let copied = 0;
+    const nic = new Nic(ctx(shared, 1, NIC_PID), {
+      name: 'nic0',
+      pageNs: 0,
+      probe: (p) => {
+        copied++;
+        if (p.page !== deregAt) return;
+        Atomics.store(p.table, mrCell(p.slot, MR_STATE), MR_DEAD); // ibv_dereg_mr: dead first,
+        if (clear) for (let i = 0; i < npages; i++) Atomics.store(p.table, mrPfnCell(p.slot, i), PFN_NONE); // then the cells
+      },
+    });
+    setMr(table, 5, { key: 0x105, pfns });
+    clear = true;
     deregAt = 5;
     postWrite(app, 0x105, 0, npages * PAGE_SIZE);
     await drain(nic);
     expect(tryPollCq(app)[0]).toMatchObject({ errno: 'EINVAL', pages: 6, bytes: 6 * PAGE_SIZE });
     expect(copied).toBe(6);
-    expect(drops).toEqual([6]);
+    expect(Atomics.load(table, mrCell(5, MR_BUSY))).toBe(0);
+    setMr(table, 5, { key: 0x105, pfns });
+    clear = false;
+    copied = 0;
+    postWrite(app, 0x105, 0, npages * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ errno: 'EINVAL', pages: BUSY_HOLD_PAGES });
+    expect(copied).toBe(BUSY_HOLD_PAGES);
     expect(Atomics.load(table, mrCell(5, MR_BUSY))).toBe(0);
   });
 

@@ -159,7 +159,9 @@ export class Pmem {
 
   /**
    * owner() into a caller's object, allocating nothing (the NIC reads one per page DMA). The same
-   * seqcount read; `out` is returned.
+   * seqcount read, with the owner cells between the two Atomics loads of the generation read as
+   * plain loads (an Atomics.load is a call, several ns; the generation check catches a torn
+   * pair, as in the kernel's read_seqcount_retry); `out` is returned.
    */
   ownerInto(pfn: number, out: MutablePageOwner): MutablePageOwner {
     const pages = this.pages;
@@ -167,8 +169,8 @@ export class Pmem {
     for (;;) {
       const g1 = Atomics.load(pages, base + PG_GEN);
       if ((g1 & 1) === 0) {
-        const ino = Atomics.load(pages, base + PG_INO);
-        const index = Atomics.load(pages, base + PG_INDEX) >>> 0;
+        const ino = pages[base + PG_INO]!;
+        const index = pages[base + PG_INDEX]! >>> 0;
         if (Atomics.load(pages, base + PG_GEN) === g1) {
           out.ino = ino > 0 ? ino : 0;
           out.index = ino > 0 ? index : 0;

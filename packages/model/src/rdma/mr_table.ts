@@ -20,6 +20,8 @@
  *   [MR_RUNS]   runs of MR_BUSY the NIC has ended (it adds 1 as it drops MR_BUSY): a fence waits
  *               for MR_BUSY to reach 0 or for the run it saw to end, so a NIC that starts run
  *               after run on the MR cannot starve it
+ *   [MR_FENCING] fences waiting on MR_BUSY (the kernel raises it before it looks at MR_BUSY):
+ *               the NIC notifies MR_BUSY as it drops it only when this is non-zero
  *   pfn cell    >= 0 frame; -1 not present (ODP: fault it in through the kernel)
  */
 
@@ -40,6 +42,7 @@ export const MR_SEQ = 6;
 export const MR_KEY = 7;
 export const MR_BUSY = 8;
 export const MR_RUNS = 9;
+export const MR_FENCING = 10;
 
 export const MR_FREE = 0;
 export const MR_VALID = 1;
@@ -68,15 +71,23 @@ export function mrSlotOfKey(key: number): number {
  * cleared cell is still in flight — MR_BUSY is 0, or the run that held it when we looked has
  * ended (MR_RUNS moved on; any run after that one reads the cells as they are now). Waits at most
  * one run of the NIC, however busy it keeps the MR. Blocks the calling thread (Atomics.wait, in
- * 1 ms slices, woken by the NIC's notify on MR_BUSY).
+ * 1 ms slices, woken by the NIC's notify on MR_BUSY). MR_FENCING is raised before MR_BUSY is
+ * looked at: a NIC that drops MR_BUSY after that sees it and notifies; one that dropped it before
+ * left MR_BUSY at 0 (or a later run's value) for us to see.
  */
 export function mrFence(table: Int32Array, slot: number): void {
   const busy = mrCell(slot, MR_BUSY);
-  let v = Atomics.load(table, busy);
-  if (v <= 0) return;
-  const runs = Atomics.load(table, mrCell(slot, MR_RUNS));
-  while (v > 0 && Atomics.load(table, mrCell(slot, MR_RUNS)) === runs) {
-    Atomics.wait(table, busy, v, 1);
-    v = Atomics.load(table, busy);
+  const fencing = mrCell(slot, MR_FENCING);
+  Atomics.add(table, fencing, 1);
+  try {
+    let v = Atomics.load(table, busy);
+    if (v <= 0) return;
+    const runs = Atomics.load(table, mrCell(slot, MR_RUNS));
+    while (v > 0 && Atomics.load(table, mrCell(slot, MR_RUNS)) === runs) {
+      Atomics.wait(table, busy, v, 1);
+      v = Atomics.load(table, busy);
+    }
+  } finally {
+    Atomics.sub(table, fencing, 1);
   }
 }

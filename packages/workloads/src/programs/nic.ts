@@ -12,26 +12,29 @@
  * One WR, page by page (a WR may start and end anywhere inside the MR):
  *   1. a scheduling point — under the deterministic runtime, a wire-time sleep of `pageNs` on a
  *      cell nobody writes (virtual time must move while the NIC streams);
- *   2. Atomics.add(MR_BUSY, 1), unless this page continues a run that holds it (below); check
- *      MR_STATE = MR_VALID and MR_KEY = the WR's key — at every page, held or not (else the WR
- *      completes EINVAL: deregistered, or a stale key after the slot was reused); read the page's
- *      pfn cell;
- *   3. pfn -1: drop MR_BUSY; on an ODP MR enter the kernel (nic_fault, by file offset through
- *      the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping gone) completes the
- *      WR EFAULT; on a pinned MR the cell was cleared by a deregistration racing the WR: EFAULT;
+ *   2. unless this page continues a run that holds it (step 5): Atomics.add(MR_BUSY, 1), then
+ *      check MR_STATE = MR_VALID and MR_KEY = the WR's key (else the WR completes EINVAL:
+ *      deregistered, or a stale key after the slot was reused); then read the page's pfn cell;
+ *   3. pfn -1: drop MR_BUSY; if the MR is now dead (or its key stale) the cell was cleared by a
+ *      deregistration racing the WR: EINVAL; on an ODP MR enter the kernel (nic_fault, by file
+ *      offset through the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping
+ *      gone) completes the WR EFAULT; on a pinned MR still registered: EFAULT;
  *   4. read the frame's owner (struct page, seqlock, into a reused object) — the owner at the
  *      time of the copy; WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
  *      intended ino = MR_INO, intended block = MR_PGOFF + page, seq = the WQE's seq, offset =
  *      byte offset in the block) then the writer's fill pattern over the rest of the bytes
  *      written, in one copy from a staging page the stamp is built in; READ: copy the bytes out;
- *   5. Atomics.sub(MR_BUSY, 1) and notify it — under the deterministic runtime after every page;
- *      under threads after a run of BUSY_HOLD_PAGES pages (or the WR's last page, or a fault), as
- *      nothing awaits in between. While MR_BUSY is raised there is no await: the kernel's
- *      invalidation and deregistration clear the pfn cells (deregistration marks the MR dead
- *      first) and then wait out the run in flight (mrFence: MR_BUSY 0, or MR_RUNS, which each
- *      drop bumps, moved on), so no DMA can land in a frame after the kernel has let go of it —
- *      a page of a run read after the clearing sees pfn -1 or a dead MR. The kernel waits at
- *      most one run (16 pages, a few µs), however busy the NIC keeps the MR;
+ *   5. Atomics.sub(MR_BUSY, 1), notifying it if a fence waits (MR_FENCING) — under the
+ *      deterministic runtime after every page; under threads after a run of BUSY_HOLD_PAGES pages
+ *      (or the WR's last page, or a fault), as nothing awaits in between. While MR_BUSY is raised
+ *      there is no await: the kernel's invalidation and deregistration clear the pfn cells
+ *      (deregistration marks the MR dead first) and then wait out the run in flight (mrFence:
+ *      MR_BUSY 0, or MR_RUNS, which each drop bumps, moved on), so no DMA can land in a frame
+ *      after the kernel has let go of it: every page's cell is read under MR_BUSY, after the
+ *      clearing it reads -1 (step 3). Within a run the slot cannot be reused (it is freed only
+ *      after the fence), so the MR's state and key are checked as a run starts and when a cell
+ *      is found cleared. The kernel waits at most one run (16 pages, a few µs), however busy
+ *      the NIC keeps the MR;
  *   6. classify (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
  *      ok / dataLeak / staleOffset for a read; the owner being the intended block is `ok` without
  *      a call), count, keep the first violations of each class with their evidence
@@ -95,7 +98,7 @@ import {
   wqeCell,
 } from '../nic/layout.js';
 
-const { MR_BUSY, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_RUNS, MR_SLOTS, MR_STATE, MR_VALID, mrCell, mrPfnCell } = mrTable;
+const { MR_BUSY, MR_FENCING, MR_INO, MR_KEY, MR_NPAGES, MR_ODP, MR_OWNER, MR_PGOFF, MR_RUNS, MR_SLOTS, MR_STATE, MR_VALID, mrCell, mrPfnCell } = mrTable;
 
 /**
  * Violations kept with their evidence: the first VIOLATIONS_KEPT_PER_CLASS of each class, so a
@@ -366,7 +369,8 @@ export class Nic {
   private release(busy: number): void {
     Atomics.add(this.table, busy - MR_BUSY + MR_RUNS, 1);
     Atomics.sub(this.table, busy, 1);
-    this.ctx.notifyCell(this.table, busy);
+    // A fence raises MR_FENCING before it looks at MR_BUSY (mrFence): no notify otherwise.
+    if (Atomics.load(this.table, busy - MR_BUSY + MR_FENCING) > 0) this.ctx.notifyCell(this.table, busy);
   }
 
   /** Execute one WR page by page. */
@@ -424,13 +428,20 @@ export class Nic {
           Atomics.add(t, busy, 1);
           held = true;
           run = 0;
+          // ---- MR_BUSY held: no await until drop() ----
+          // Still this MR (not deregistered, the slot not reused) as the run starts. Within the
+          // run the slot cannot be reused (a deregistration frees it only after its fence, which
+          // waits for the run), and a deregistration clears the pfn cells after marking the MR
+          // dead: a page of the run read after that finds its cell cleared, below.
+          if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
         }
-        // ---- MR_BUSY held: no await until drop() ----
-        // Still this MR (not deregistered, the slot not reused), for every page.
-        if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
         const pfn = Atomics.load(t, mrPfnCell(slot, page));
         if (pfn < 0 || pfn >= pmem.nrPages) {
+          // Cleared: a deregistration (the MR is dead: EINVAL), an invalidation of an ODP page
+          // (fault it in), or on a pinned MR still valid, EFAULT.
+          const dead = Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key;
           drop();
+          if (dead) return fail(EINVAL);
           if (!odp || pfn >= pmem.nrPages) return fail(EFAULT);
           faults ??= new Map<number, number>();
           const tries = (faults.get(page) ?? 0) + 1;

@@ -4,9 +4,11 @@
  * one, registers the mapping (ibv_reg_mr), then until the duration ends keeps up to `depth` RDMA
  * WRITEs (READs) of `wrPages` pages each in flight over the MR's pages, round-robin, and polls
  * completions. The NIC daemon (programs/nic.ts) moves the bytes, stamps them and checks where they
- * land. Completions are moderated: the program sleeps until half the queue has completed (at
- * least one WR, at most POLL_SLICE_NS) and then refills it, so a stream costs one wake-up per
- * half queue rather than one per WR, and the NIC still has the other half to work on.
+ * land. Completions are moderated: the program sleeps until about half the queue has completed
+ * (at least one WR, at most POLL_SLICE_NS) and then refills it — woken by the NIC until it has
+ * learned the NIC's pace, then on its own clock, with the NIC's wake-up as a backstop at three
+ * quarters (see reap) — so a stream costs the NIC no wake-up per WR, and the NIC always has
+ * queued work while the program sleeps.
  *
  * Layout lease (`layoutLease`): 'auto' takes F_SETLEASE F_RDLCK|F_LAYOUT when the run's policy
  * grants long-term pins only under a layout lease (input.policy.longtermPin =
@@ -44,6 +46,8 @@ import { type RdmaLayoutLease, type RdmaOnSigio, type RdmaOptions, parseRdmaOpti
 export const RETRY_NS = 10_000_000;
 /** Longest wait for one poll of the completion queue (signals are looked at in between). */
 export const POLL_SLICE_NS = 1_000_000;
+/** Shortest timed sleep between looks at the completion queue while streaming. */
+export const MIN_POLL_NS = 5_000;
 /** Longest wait for outstanding completions at the end. */
 export const DRAIN_NS = 10_000_000;
 /** MR keys listed in the output (registrations are counted in full). */
@@ -134,6 +138,9 @@ export class RdmaStreamer {
   private pendingSigio = 0;
   private nextPage = 0;
   private depth = 0;
+  /** The NIC's pace as seen from here (reap): ns per WR completed, and how late timed sleeps end. */
+  private nsPerWr = 0;
+  private lateNs = 0;
 
   private regAttempts = 0;
   private registrations = 0;
@@ -251,8 +258,7 @@ export class RdmaStreamer {
       }
       if (this.key !== null) this.fill();
       if (outstanding(this.ctx) > 0) {
-        // Woken once per half queue, not per WR (CQ moderation); the other half keeps the NIC busy.
-        this.account(await pollCq(this.ctx, Math.min(POLL_SLICE_NS, Math.max(1, this.left())), Number.POSITIVE_INFINITY, this.refill()));
+        await this.reap();
       } else if (this.key === null) {
         await this.sleep(RETRY_NS);
       }
@@ -263,6 +269,32 @@ export class RdmaStreamer {
   /** Completions to wait for before refilling: half the queue (at least one). */
   private refill(): number {
     return Math.max(1, this.depth >> 1);
+  }
+
+  /**
+   * Wait for completions and take them. Until the NIC's pace is known, the NIC wakes us when half
+   * the queue has completed (CQ moderation). From then on we sleep on our own clock for about as
+   * long as the NIC takes to complete half the queue — waking a sleeping thread costs the NIC
+   * thread tens of µs on a VM, a timer costs it nothing — and arm the CQ only as a backstop, for
+   * when three quarters have completed (the NIC still has a quarter to work on while we wake).
+   * The pace is learned from the completions themselves: ns per WR while the NIC never ran dry,
+   * and how late our timed sleeps end (timer slack, scheduling), both as moving averages.
+   */
+  private async reap(): Promise<void> {
+    const owed = outstanding(this.ctx);
+    const half = this.refill();
+    const left = Math.max(1, this.left());
+    const paced = this.nsPerWr > 0;
+    const sleep = paced ? Math.min(POLL_SLICE_NS, left, Math.max(MIN_POLL_NS, half * this.nsPerWr - this.lateNs)) : Math.min(POLL_SLICE_NS, left);
+    const wakeAt = paced ? Math.max(1, owed - Math.max(1, this.depth >> 2)) : half;
+    const t0 = this.ctx.now();
+    const cs = await pollCq(this.ctx, sleep, Number.POSITIVE_INFINITY, wakeAt);
+    const took = this.ctx.now() - t0;
+    // Some but not all owed completed: the NIC was at work on our queue the whole time.
+    if (cs.length > 0 && cs.length < owed) this.nsPerWr = ewma(this.nsPerWr, took / cs.length);
+    // Ended by our clock, not by the NIC: how late the timer was.
+    if (paced && cs.length < wakeAt) this.lateNs = ewma(this.lateNs, Math.max(0, took - sleep));
+    this.account(cs);
   }
 
   /** Fill the queue to `depth` WRs in flight, `wrPages` pages each, round-robin over the MR. */
@@ -403,6 +435,11 @@ export class RdmaStreamer {
       done,
     };
   }
+}
+
+/** A moving average (weight 1/4 to the new sample); the first sample is taken as is. */
+function ewma(avg: number, sample: number): number {
+  return avg === 0 ? sample : avg + (sample - avg) / 4;
 }
 
 /** Parse the input (options as the validator left them) and run the program. */

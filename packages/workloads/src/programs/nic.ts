@@ -50,7 +50,7 @@
  * completion (it costs nothing there). So the last report is complete when the run stops the
  * daemon: a process learns of a completion only after the report that counts it was posted.
  */
-import { type MutablePageOwner, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStampAligned } from '@leasebreak/model';
+import { type MutablePageOwner, PAGE_SHIFT, PAGE_SIZE, Pmem, STAMP_BYTES, errnoName, mrTable, writeStampAligned } from '@leasebreak/model';
 import type { ProcessContext } from '@leasebreak/runtime';
 import type { SimEvent } from '@leasebreak/trace';
 import { type DmaClass, classifyDma } from '@leasebreak/checker';
@@ -212,6 +212,32 @@ interface Wqe {
   readonly length: number;
   readonly wrId: number;
   readonly seq: number;
+}
+
+/** One WR in execution: what its page loop needs, and what it has done so far. */
+class WrRun {
+  readonly w: Wqe;
+  op: RdmaOp = 'write';
+  slot = 0;
+  /** Index in the MR table of the pfn cell of the MR's page 0. */
+  pfnBase = 0;
+  writer = 0;
+  ino = 0;
+  pgoff = 0;
+  end = 0;
+  payload: Staging | null = null;
+  pages = 0;
+  bytes = 0;
+  violations = 0;
+  /** Pages classified ok, added to the counters once the WR is done. */
+  okPages = 0;
+  /** The page at which the last run found its pfn cell cleared (and what it read), or -1. */
+  cleared = -1;
+  clearedPfn = -1;
+
+  constructor(w: Wqe) {
+    this.w = w;
+  }
 }
 
 /** A page of bytes to DMA from (not shared memory), and its Int32 view for the stamp. */
@@ -377,149 +403,171 @@ export class Nic {
   async execute(w: Wqe): Promise<Done> {
     const t = this.table;
     const op = opName(w.opcode);
-    let bytes = 0;
-    let pages = 0;
-    let violations = 0;
-    /** Pages classified ok, added to the counters once the WR is done. */
-    let okPages = 0;
-    const fail = (status: number): Done => ({ status, bytes, pages, violations });
+    const r = new WrRun(w);
+    const fail = (status: number): Done => ({ status, bytes: r.bytes, pages: r.pages, violations: r.violations });
     if (op === null || w.length <= 0 || w.offset < 0) return fail(EINVAL);
     const slot = w.key & 0xff;
     if (slot >= MR_SLOTS) return fail(EINVAL);
     const stateCell = mrCell(slot, MR_STATE);
     const keyCell = mrCell(slot, MR_KEY);
-    // The MR's header, checked once up front (and its state and key again under MR_BUSY per page).
+    // The MR's header, checked once up front (and its state and key again under MR_BUSY as each
+    // run of pages starts, and when a pfn cell is found cleared).
     if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
     const writer = Atomics.load(t, mrCell(slot, MR_OWNER));
     // Protection domain: a QP may only use its own process's MRs.
     if (writer !== Atomics.load(this.qps[w.qp]!, QP_OWNER)) return fail(EINVAL);
     const npages = Atomics.load(t, mrCell(slot, MR_NPAGES));
     const odp = Atomics.load(t, mrCell(slot, MR_ODP)) === 1;
-    const ino = Atomics.load(t, mrCell(slot, MR_INO));
-    const pgoff = Atomics.load(t, mrCell(slot, MR_PGOFF));
     const end = w.offset + w.length;
     if (end > npages * PAGE_SIZE) return fail(EINVAL);
+    r.op = op;
+    r.slot = slot;
+    r.pfnBase = mrPfnCell(slot, 0);
+    r.writer = writer;
+    r.ino = Atomics.load(t, mrCell(slot, MR_INO));
+    r.pgoff = Atomics.load(t, mrCell(slot, MR_PGOFF));
+    r.end = end;
+    r.payload = op === 'write' ? this.payloadFor(0xa0 | (writer & 0x0f)) : null;
     const busy = mrCell(slot, MR_BUSY);
-    const pmem = this.pmem;
-    const frames = pmem.frames;
-    const owner = this.owner;
-    const probe = this.opts.probe;
-    const write = op === 'write';
-    const payload = write ? this.payloadFor(0xa0 | (writer & 0x0f)) : null;
     // Pages copied under one raise of MR_BUSY. Under threads nothing awaits between pages, so it
     // is held across a run of up to BUSY_HOLD_PAGES pages (a few µs for the kernel's fence to
     // wait); under the deterministic runtime each page's wire time is a scheduling point, and
     // MR_BUSY never spans one.
     const holdPages = this.opts.pageNs === 0 ? BUSY_HOLD_PAGES : 1;
     let held = false;
-    let run = 0;
-    const drop = (): void => {
-      if (held) this.release(busy);
-      held = false;
-    };
     let faults: Map<number, number> | null = null;
     try {
       for (let pos = w.offset; pos < end; ) {
-        const page = Math.floor(pos / PAGE_SIZE);
-        const inOff = pos - page * PAGE_SIZE;
-        const n = Math.min(PAGE_SIZE - inOff, end - pos);
         if (holdPages === 1) await this.pace();
-        if (!held) {
-          Atomics.add(t, busy, 1);
-          held = true;
-          run = 0;
-          // ---- MR_BUSY held: no await until drop() ----
-          // Still this MR (not deregistered, the slot not reused) as the run starts. Within the
-          // run the slot cannot be reused (a deregistration frees it only after its fence, which
-          // waits for the run), and a deregistration clears the pfn cells after marking the MR
-          // dead: a page of the run read after that finds its cell cleared, below.
-          if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
-        }
-        const pfn = Atomics.load(t, mrPfnCell(slot, page));
-        if (pfn < 0 || pfn >= pmem.nrPages) {
-          // Cleared: a deregistration (the MR is dead: EINVAL), an invalidation of an ODP page
-          // (fault it in), or on a pinned MR still valid, EFAULT.
-          const dead = Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key;
-          drop();
-          if (dead) return fail(EINVAL);
-          if (!odp || pfn >= pmem.nrPages) return fail(EFAULT);
-          faults ??= new Map<number, number>();
-          const tries = (faults.get(page) ?? 0) + 1;
-          faults.set(page, tries);
-          if (tries > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
-          this.faults++;
-          Atomics.add(this.nic, NIC_FAULTS, 1);
-          const r = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write });
-          if (r.errno !== null) {
-            this.faultErrors[r.errno] = (this.faultErrors[r.errno] ?? 0) + 1;
-            return fail(EFAULT);
-          }
-          continue; // retry the page
-        }
-        // The frame's owner at the time of the copy (struct page, seqlock).
-        pmem.ownerInto(pfn, owner);
-        const at = pfn * PAGE_SIZE + inOff;
-        if (payload !== null) {
-          // The bytes arrive from the wire in one copy: the stamp (built in the staging page, off
-          // shared memory) and the writer's pattern after it; a write shorter than a stamp is
-          // pattern only. (TypedArray.fill and DataView stores on shared memory are slow.)
-          if (n >= STAMP_BYTES) {
-            writeStampAligned(payload.words, 0, writer, w.key, ino, pgoff + page, w.seq, inOff);
-            frames.set(n === PAGE_SIZE ? payload.bytes : payload.bytes.subarray(0, n), at);
-          } else {
-            frames.set(payload.bytes.subarray(STAMP_BYTES, STAMP_BYTES + n), at);
-          }
-        } else {
-          this.scratch.set(frames.subarray(at, at + n));
-        }
-        if (probe !== undefined) probe({ op, slot, key: w.key, pfn, page, table: t });
-        if (++run >= holdPages) drop();
-        // ---- under threads MR_BUSY may stay held for the next page of the run ----
-        pages++;
-        bytes += n;
-        pos += n;
-        // The owner is the intended block: ok (classifyDma's first rule, without a call).
-        if (owner.ino === ino && owner.index === pgoff + page) {
-          okPages++;
+        Atomics.add(t, busy, 1);
+        held = true;
+        // ---- MR_BUSY held: no await until it is dropped ----
+        // Still this MR (not deregistered, the slot not reused) as the run starts. Within the
+        // run the slot cannot be reused (a deregistration frees it only after its fence, which
+        // waits for the run), and a deregistration clears the pfn cells after marking the MR
+        // dead: a page of the run read after that finds its cell cleared (copyRun stops there).
+        if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
+        pos = this.copyRun(r, pos, holdPages);
+        if (r.cleared < 0) {
+          held = false;
+          this.release(busy);
           continue;
         }
-        const cls = classifyDma({ ino, index: pgoff + page }, owner, op);
-        if (cls === 'ok') {
-          okPages++;
-          continue;
+        // A cleared cell: a deregistration (the MR is dead: EINVAL), an invalidation of an ODP
+        // page (fault it in), or on a pinned MR still valid, EFAULT.
+        const page = r.cleared;
+        const dead = Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key;
+        held = false;
+        this.release(busy);
+        r.cleared = -1;
+        if (dead) return fail(EINVAL);
+        if (!odp || r.clearedPfn >= this.pmem.nrPages) return fail(EFAULT);
+        faults ??= new Map<number, number>();
+        const tries = (faults.get(page) ?? 0) + 1;
+        faults.set(page, tries);
+        if (tries > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
+        this.faults++;
+        Atomics.add(this.nic, NIC_FAULTS, 1);
+        const res = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write: op === 'write' });
+        if (res.errno !== null) {
+          this.faultErrors[res.errno] = (this.faultErrors[res.errno] ?? 0) + 1;
+          return fail(EFAULT);
         }
-        this.classes[cls]++;
-        Atomics.add(this.nic, NIC_CLASS_BASE + DMA_CLASSES.indexOf(cls), 1);
-        violations++;
-        this.record({
-          class: cls,
-          op,
-          atNs: this.ctx.now(),
-          pfn,
-          victim: { ino: owner.ino, index: owner.index, generation: owner.generation },
-          writer: { pid: writer, mr: w.key },
-          intended: { ino, index: pgoff + page },
-          qp: w.qp,
-          wrId: w.wrId,
-          seq: w.seq,
-          offset: inOff,
-          bytes: n,
-        });
+        // retry the page
       }
     } finally {
-      drop();
-      if (okPages > 0) {
-        this.classes.ok += okPages;
-        Atomics.add(this.nic, NIC_CLASS_BASE + OK_CLASS, okPages);
+      if (held) this.release(busy);
+      if (r.okPages > 0) {
+        this.classes.ok += r.okPages;
+        Atomics.add(this.nic, NIC_CLASS_BASE + OK_CLASS, r.okPages);
       }
-      if (pages > 0) {
-        Atomics.add(this.nic, write ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, pages);
+      if (r.pages > 0) {
+        Atomics.add(this.nic, op === 'write' ? NIC_PAGES_WRITTEN : NIC_PAGES_READ, r.pages);
         const s = this.byOp[op];
-        s.pages += pages;
-        s.bytes += bytes;
+        s.pages += r.pages;
+        s.bytes += r.bytes;
       }
     }
-    return { status: 0, bytes, pages, violations };
+    return { status: 0, bytes: r.bytes, pages: r.pages, violations: r.violations };
+  }
+
+  /**
+   * Copy up to `maxPages` pages of the WR from byte `pos` (MR_BUSY held by the caller; nothing
+   * here awaits): for each, read its pfn cell, the frame's owner, copy, classify. Return the
+   * position after the last page copied; a cleared pfn cell stops the run there (r.cleared).
+   */
+  private copyRun(r: WrRun, pos: number, maxPages: number): number {
+    const t = this.table;
+    const pmem = this.pmem;
+    const frames = pmem.frames;
+    const nrPages = pmem.nrPages;
+    const owner = this.owner;
+    const probe = this.opts.probe;
+    const payload = r.payload;
+    const w = r.w;
+    const end = r.end;
+    for (let k = 0; k < maxPages && pos < end; k++) {
+      const page = pos >>> PAGE_SHIFT;
+      const inOff = pos & (PAGE_SIZE - 1);
+      const n = Math.min(PAGE_SIZE - inOff, end - pos);
+      const pfn = Atomics.load(t, r.pfnBase + page);
+      if (pfn < 0 || pfn >= nrPages) {
+        r.cleared = page;
+        r.clearedPfn = pfn;
+        return pos;
+      }
+      // The frame's owner at the time of the copy (struct page, seqlock).
+      pmem.ownerInto(pfn, owner);
+      const at = pfn * PAGE_SIZE + inOff;
+      if (payload !== null) {
+        // The bytes arrive from the wire in one copy: the stamp (built in the staging page, off
+        // shared memory) and the writer's pattern after it; a write shorter than a stamp is
+        // pattern only. (TypedArray.fill and DataView stores on shared memory are slow.)
+        if (n >= STAMP_BYTES) {
+          writeStampAligned(payload.words, 0, r.writer, w.key, r.ino, r.pgoff + page, w.seq, inOff);
+          frames.set(n === PAGE_SIZE ? payload.bytes : payload.bytes.subarray(0, n), at);
+        } else {
+          frames.set(payload.bytes.subarray(STAMP_BYTES, STAMP_BYTES + n), at);
+        }
+      } else {
+        this.scratch.set(frames.subarray(at, at + n));
+      }
+      if (probe !== undefined) probe({ op: r.op, slot: r.slot, key: w.key, pfn, page, table: t });
+      r.pages++;
+      r.bytes += n;
+      pos += n;
+      // The owner is the intended block: ok (classifyDma's first rule, without a call).
+      if (owner.ino === r.ino && owner.index === r.pgoff + page) r.okPages++;
+      else this.classify(r, pfn, page, inOff, n);
+    }
+    return pos;
+  }
+
+  /** Classify a page DMA whose frame is not owned by the intended block; record a violation. */
+  private classify(r: WrRun, pfn: number, page: number, inOff: number, n: number): void {
+    const owner = this.owner;
+    const cls = classifyDma({ ino: r.ino, index: r.pgoff + page }, owner, r.op);
+    if (cls === 'ok') {
+      r.okPages++;
+      return;
+    }
+    this.classes[cls]++;
+    Atomics.add(this.nic, NIC_CLASS_BASE + DMA_CLASSES.indexOf(cls), 1);
+    r.violations++;
+    this.record({
+      class: cls,
+      op: r.op,
+      atNs: this.ctx.now(),
+      pfn,
+      victim: { ino: owner.ino, index: owner.index, generation: owner.generation },
+      writer: { pid: r.writer, mr: r.w.key },
+      intended: { ino: r.ino, index: r.pgoff + page },
+      qp: r.w.qp,
+      wrId: r.w.wrId,
+      seq: r.w.seq,
+      offset: inOff,
+      bytes: n,
+    });
   }
 
   private readonly payloads = new Map<number, Staging>();

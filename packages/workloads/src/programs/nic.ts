@@ -14,7 +14,8 @@
  *      cell nobody writes (virtual time must move while the NIC streams);
  *   2. unless this page continues a run that holds it (step 5): Atomics.add(MR_BUSY, 1), then
  *      check MR_STATE = MR_VALID and MR_KEY = the WR's key (else the WR completes EINVAL:
- *      deregistered, or a stale key after the slot was reused); then read the page's pfn cell;
+ *      deregistered, or a stale key after the slot was reused) and Atomics.load(MR_FENCING) (see
+ *      step 5); then read the page's pfn cell (a plain read);
  *   3. pfn -1: drop MR_BUSY; if the MR is now dead (or its key stale) the cell was cleared by a
  *      deregistration racing the WR: EINVAL; on an ODP MR enter the kernel (nic_fault, by file
  *      offset through the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping
@@ -30,11 +31,13 @@
  *      there is no await: the kernel's invalidation and deregistration clear the pfn cells
  *      (deregistration marks the MR dead first) and then wait out the run in flight (mrFence:
  *      MR_BUSY 0, or MR_RUNS, which each drop bumps, moved on), so no DMA can land in a frame
- *      after the kernel has let go of it: every page's cell is read under MR_BUSY, after the
- *      clearing it reads -1 (step 3). Within a run the slot cannot be reused (it is freed only
- *      after the fence), so the MR's state and key are checked as a run starts and when a cell
- *      is found cleared. The kernel waits at most one run (16 pages, a few µs), however busy
- *      the NIC keeps the MR;
+ *      after the kernel has let go of it: every page's cell is read under MR_BUSY, and a fence
+ *      raises MR_FENCING (Atomics.add) after the clearing, so a run that read MR_FENCING after
+ *      that raise reads the cells cleared (-1, step 3) — and a run that read it before had
+ *      raised MR_BUSY before the fence looked, and the fence waits for it. Within a run the slot
+ *      cannot be reused (it is freed only after the fence), so the MR's state and key are
+ *      checked as a run starts and when a cell is found cleared. The kernel waits at most one
+ *      run (16 pages, a few µs), however busy the NIC keeps the MR;
  *   6. classify (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
  *      ok / dataLeak / staleOffset for a read; the owner being the intended block is `ok` without
  *      a call), count, keep the first violations of each class with their evidence
@@ -334,14 +337,16 @@ export class Nic {
     if (Atomics.load(q, QP_MAGIC) !== QP_MAGIC_VALUE) return null;
     const head = Atomics.load(q, QP_SQ_HEAD);
     if (head === Atomics.load(q, QP_SQ_TAIL)) return null;
+    // The WQE was written before the tail that publishes it (Atomics.store): having read that
+    // tail, plain reads see it.
     const w: Wqe = {
       qp: i,
-      opcode: Atomics.load(q, wqeCell(head, WQE_OPCODE)),
-      key: Atomics.load(q, wqeCell(head, WQE_KEY)),
-      offset: Atomics.load(q, wqeCell(head, WQE_OFFSET)),
-      length: Atomics.load(q, wqeCell(head, WQE_LENGTH)),
-      wrId: Atomics.load(q, wqeCell(head, WQE_WRID)),
-      seq: Atomics.load(q, wqeCell(head, WQE_SEQ)),
+      opcode: q[wqeCell(head, WQE_OPCODE)]!,
+      key: q[wqeCell(head, WQE_KEY)]!,
+      offset: q[wqeCell(head, WQE_OFFSET)]!,
+      length: q[wqeCell(head, WQE_LENGTH)]!,
+      wrId: q[wqeCell(head, WQE_WRID)]!,
+      seq: q[wqeCell(head, WQE_SEQ)]!,
     };
     Atomics.store(q, QP_SQ_HEAD, (head + 1) | 0);
     return w;
@@ -368,13 +373,15 @@ export class Nic {
     else if (!this.queued()) this.report('idle');
     const q = this.qps[w.qp]!;
     const tail = Atomics.load(q, QP_CQ_TAIL);
-    Atomics.store(q, cqeCell(tail, CQE_WRID), w.wrId);
-    Atomics.store(q, cqeCell(tail, CQE_STATUS), d.status);
-    Atomics.store(q, cqeCell(tail, CQE_BYTES), d.bytes);
-    Atomics.store(q, cqeCell(tail, CQE_OPCODE), w.opcode);
-    Atomics.store(q, cqeCell(tail, CQE_PAGES), d.pages);
-    Atomics.store(q, cqeCell(tail, CQE_VIOLATIONS), d.violations);
-    Atomics.store(q, cqeCell(tail, CQE_SEQ), w.seq);
+    // Plain stores: the Atomics.store of the tail after them publishes the CQE (a process that
+    // reads the new tail with Atomics.load sees them).
+    q[cqeCell(tail, CQE_WRID)] = w.wrId;
+    q[cqeCell(tail, CQE_STATUS)] = d.status;
+    q[cqeCell(tail, CQE_BYTES)] = d.bytes;
+    q[cqeCell(tail, CQE_OPCODE)] = w.opcode;
+    q[cqeCell(tail, CQE_PAGES)] = d.pages;
+    q[cqeCell(tail, CQE_VIOLATIONS)] = d.violations;
+    q[cqeCell(tail, CQE_SEQ)] = w.seq;
     Atomics.store(q, QP_CQ_TAIL, (tail + 1) | 0);
     Atomics.add(q, QP_COMPLETED, 1);
     // Wake the process only if it waits, and only with the CQE that makes ready as many as it
@@ -429,6 +436,7 @@ export class Nic {
     r.end = end;
     r.payload = op === 'write' ? this.payloadFor(0xa0 | (writer & 0x0f)) : null;
     const busy = mrCell(slot, MR_BUSY);
+    const fencingCell = mrCell(slot, MR_FENCING);
     // Pages copied under one raise of MR_BUSY. Under threads nothing awaits between pages, so it
     // is held across a run of up to BUSY_HOLD_PAGES pages (a few µs for the kernel's fence to
     // wait); under the deterministic runtime each page's wire time is a scheduling point, and
@@ -447,6 +455,11 @@ export class Nic {
         // waits for the run), and a deregistration clears the pfn cells after marking the MR
         // dead: a page of the run read after that finds its cell cleared (copyRun stops there).
         if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
+        // Order the run's plain reads of the pfn cells after any clearing a fence waits on: a
+        // fence raises MR_FENCING (Atomics.add) after the kernel cleared the cells. Read here
+        // after that raise, every cell read below sees the clearing; read before it, this run
+        // raised MR_BUSY before the fence looked at MR_BUSY, so the fence waits for the run.
+        Atomics.load(t, fencingCell);
         pos = this.copyRun(r, pos, holdPages);
         if (r.cleared < 0) {
           held = false;
@@ -510,7 +523,8 @@ export class Nic {
       const page = pos >>> PAGE_SHIFT;
       const inOff = pos & (PAGE_SIZE - 1);
       const n = Math.min(PAGE_SIZE - inOff, end - pos);
-      const pfn = Atomics.load(t, r.pfnBase + page);
+      // A plain read: ordered by the run's start (execute), and under MR_BUSY.
+      const pfn = t[r.pfnBase + page]!;
       if (pfn < 0 || pfn >= nrPages) {
         r.cleared = page;
         r.clearedPfn = pfn;

@@ -217,8 +217,8 @@ interface Wqe {
   readonly seq: number;
 }
 
-/** One WR in execution: what its page loop needs, and what it has done so far. */
-class WrRun {
+/** One WR in execution: what its page loop needs, and what it has done so far (its Done). */
+class WrRun implements Done {
   readonly w: Wqe;
   op: RdmaOp = 'write';
   slot = 0;
@@ -237,9 +237,17 @@ class WrRun {
   /** The page at which the last run found its pfn cell cleared (and what it read), or -1. */
   cleared = -1;
   clearedPfn = -1;
+  /** 0, or the errno number the WR completes with. */
+  status = 0;
 
   constructor(w: Wqe) {
     this.w = w;
+  }
+
+  /** The WR ends here with `status` (its Done: what was moved so far). */
+  fail(status: number): this {
+    this.status = status;
+    return this;
   }
 }
 
@@ -318,8 +326,9 @@ export class Nic {
       const from = Atomics.load(this.qps[i]!, QP_OWNER);
       this.ctx.emit(wrStartEvent(this.ctx, w, from));
       const done = await this.execute(w);
-      this.ctx.emit(wrEndEvent(this.ctx, w, from, done));
-      this.complete(w, done);
+      const at = this.ctx.now();
+      this.ctx.emit(wrEndEvent(this.ctx, w, from, done, at));
+      this.complete(w, done, at);
     }
     this.next = n === 0 ? 0 : (this.next + 1) % n;
     return any;
@@ -353,7 +362,7 @@ export class Nic {
   }
 
   /** Post the WR's completion on its QP's CQ and wake the process. */
-  private complete(w: Wqe, d: Done): void {
+  private complete(w: Wqe, d: Done, now: number): void {
     const op = opName(w.opcode);
     this.wrs++;
     Atomics.add(this.nic, NIC_WRS, 1);
@@ -368,7 +377,6 @@ export class Nic {
     // Report before the process can see the completion: what it learns, the report has. When no
     // other WR is queued this may be the last completion a process waits for before it exits and
     // the run stops the daemon: report it now (as idle), not after the process could have gone.
-    const now = this.ctx.now();
     if (this.urgent || this.ctx.mode === 'deterministic' || now - this.lastReportNs >= REPORT_EVERY_NS) this.report('busy');
     else if (!this.queued()) this.report('idle');
     const q = this.qps[w.qp]!;
@@ -411,22 +419,21 @@ export class Nic {
     const t = this.table;
     const op = opName(w.opcode);
     const r = new WrRun(w);
-    const fail = (status: number): Done => ({ status, bytes: r.bytes, pages: r.pages, violations: r.violations });
-    if (op === null || w.length <= 0 || w.offset < 0) return fail(EINVAL);
+    if (op === null || w.length <= 0 || w.offset < 0) return r.fail(EINVAL);
     const slot = w.key & 0xff;
-    if (slot >= MR_SLOTS) return fail(EINVAL);
+    if (slot >= MR_SLOTS) return r.fail(EINVAL);
     const stateCell = mrCell(slot, MR_STATE);
     const keyCell = mrCell(slot, MR_KEY);
     // The MR's header, checked once up front (and its state and key again under MR_BUSY as each
     // run of pages starts, and when a pfn cell is found cleared).
-    if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
+    if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return r.fail(EINVAL);
     const writer = Atomics.load(t, mrCell(slot, MR_OWNER));
     // Protection domain: a QP may only use its own process's MRs.
-    if (writer !== Atomics.load(this.qps[w.qp]!, QP_OWNER)) return fail(EINVAL);
+    if (writer !== Atomics.load(this.qps[w.qp]!, QP_OWNER)) return r.fail(EINVAL);
     const npages = Atomics.load(t, mrCell(slot, MR_NPAGES));
     const odp = Atomics.load(t, mrCell(slot, MR_ODP)) === 1;
     const end = w.offset + w.length;
-    if (end > npages * PAGE_SIZE) return fail(EINVAL);
+    if (end > npages * PAGE_SIZE) return r.fail(EINVAL);
     r.op = op;
     r.slot = slot;
     r.pfnBase = mrPfnCell(slot, 0);
@@ -454,7 +461,7 @@ export class Nic {
         // run the slot cannot be reused (a deregistration frees it only after its fence, which
         // waits for the run), and a deregistration clears the pfn cells after marking the MR
         // dead: a page of the run read after that finds its cell cleared (copyRun stops there).
-        if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return fail(EINVAL);
+        if (Atomics.load(t, stateCell) !== MR_VALID || Atomics.load(t, keyCell) !== w.key) return r.fail(EINVAL);
         // Order the run's plain reads of the pfn cells after any clearing a fence waits on: a
         // fence raises MR_FENCING (Atomics.add) after the kernel cleared the cells. Read here
         // after that raise, every cell read below sees the clearing; read before it, this run
@@ -473,18 +480,18 @@ export class Nic {
         held = false;
         this.release(busy);
         r.cleared = -1;
-        if (dead) return fail(EINVAL);
-        if (!odp || r.clearedPfn >= this.pmem.nrPages) return fail(EFAULT);
+        if (dead) return r.fail(EINVAL);
+        if (!odp || r.clearedPfn >= this.pmem.nrPages) return r.fail(EFAULT);
         faults ??= new Map<number, number>();
         const tries = (faults.get(page) ?? 0) + 1;
         faults.set(page, tries);
-        if (tries > MAX_FAULTS_PER_PAGE) return fail(ETIMEDOUT);
+        if (tries > MAX_FAULTS_PER_PAGE) return r.fail(ETIMEDOUT);
         this.faults++;
         Atomics.add(this.nic, NIC_FAULTS, 1);
         const res = await this.ctx.syscall({ op: 'nic_fault', key: w.key, page, write: op === 'write' });
         if (res.errno !== null) {
           this.faultErrors[res.errno] = (this.faultErrors[res.errno] ?? 0) + 1;
-          return fail(EFAULT);
+          return r.fail(EFAULT);
         }
         // retry the page
       }
@@ -501,7 +508,7 @@ export class Nic {
         s.bytes += r.bytes;
       }
     }
-    return { status: 0, bytes: r.bytes, pages: r.pages, violations: r.violations };
+    return r;
   }
 
   /**
@@ -653,9 +660,9 @@ function wrStartEvent(ctx: ProcessContext, w: Wqe, from: number): SimEvent {
 }
 
 /** A WR is done, its completion about to be posted: status, and what moved. */
-function wrEndEvent(ctx: ProcessContext, w: Wqe, from: number, d: Done): SimEvent {
+function wrEndEvent(ctx: ProcessContext, w: Wqe, from: number, d: Done, t: number): SimEvent {
   const status = d.status === 0 ? 'ok' : (errnoName(d.status) ?? `E${d.status}`);
-  return { kind: 'nic.wr.end', t: ctx.now(), pid: ctx.pid, from, qp: w.qp, wrId: w.wrId, key: w.key, op: opName(w.opcode) ?? 'invalid', status, bytes: d.bytes, pages: d.pages, violations: d.violations };
+  return { kind: 'nic.wr.end', t, pid: ctx.pid, from, qp: w.qp, wrId: w.wrId, key: w.key, op: opName(w.opcode) ?? 'invalid', status, bytes: d.bytes, pages: d.pages, violations: d.violations };
 }
 
 /** The daemon's entry point (loaded by URL in its thread, or called directly). */

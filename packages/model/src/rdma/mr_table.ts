@@ -14,14 +14,16 @@
  *   [MR_KEY]    the lkey/rkey (slot + generation), so a stale key after re-registration fails
  *   [MR_BUSY]   DMAs in flight: the NIC raises it before reading a pfn cell and drops it once the
  *               bytes are written — after each page, or after a run of pages with no await in
- *               between (it checks MR_STATE, MR_KEY and the pfn cell again at every page of the
- *               run); invalidation and deregistration wait for the run in flight to end after
- *               clearing the cells (mrFence: the HCA's translation-update fence)
+ *               between (it checks MR_STATE and MR_KEY as the run starts, and the pfn cell at
+ *               every page of it); invalidation and deregistration wait for the run in flight to
+ *               end after clearing the cells (mrFence: the HCA's translation-update fence)
  *   [MR_RUNS]   runs of MR_BUSY the NIC has ended (it adds 1 as it drops MR_BUSY): a fence waits
  *               for MR_BUSY to reach 0 or for the run it saw to end, so a NIC that starts run
  *               after run on the MR cannot starve it
- *   [MR_FENCING] fences waiting on MR_BUSY (the kernel raises it before it looks at MR_BUSY):
- *               the NIC notifies MR_BUSY as it drops it only when this is non-zero
+ *   [MR_FENCING] fences waiting on MR_BUSY (the kernel raises it, after clearing the cells,
+ *               before it looks at MR_BUSY): the NIC notifies MR_BUSY as it drops it only when this
+ *               is non-zero, and reads it as a run starts, which orders the run's plain reads of
+ *               the pfn cells after any clearing a fence waits on
  *   pfn cell    >= 0 frame; -1 not present (ODP: fault it in through the kernel)
  */
 

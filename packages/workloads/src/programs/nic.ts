@@ -10,8 +10,9 @@
  * wait returns at once: no lost wake-up.
  *
  * One WR, page by page (a WR may start and end anywhere inside the MR):
- *   1. a scheduling point — under the deterministic runtime, a wire-time sleep of `pageNs` on a
- *      cell nobody writes (virtual time must move while the NIC streams);
+ *   1. under the deterministic runtime (pageNs > 0), a scheduling point: a wire-time sleep of
+ *      `pageNs` on a cell nobody writes (virtual time must move while the NIC streams); under
+ *      threads nothing awaits between the pages of a run;
  *   2. unless this page continues a run that holds it (step 5): Atomics.add(MR_BUSY, 1), then
  *      check MR_STATE = MR_VALID and MR_KEY = the WR's key (else the WR completes EINVAL:
  *      deregistered, or a stale key after the slot was reused) and Atomics.load(MR_FENCING) (see

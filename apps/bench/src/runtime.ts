@@ -19,6 +19,9 @@ function pcts(xs: number[]): { p50: number; p99: number } {
   return { p50: s[Math.floor(s.length * 0.5)] ?? 0, p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0 };
 }
 
+/** Untimed null syscalls first (~50 ms): the JIT's warm-up is not the steady state. */
+const NULL_WARMUP = 20_000;
+
 async function atomicsFloor(n: number): Promise<number[]> {
   const buf = new SharedArrayBuffer(8);
   const url = distUrl('./pingpong.worker.js', import.meta.url);
@@ -47,7 +50,7 @@ export function hostProbeFirst(n: number): (model: { p50: number; p99: number })
   try {
     for (const same of [true, false]) {
       const host = hostLeaseBreak(probe.path, n, same);
-      placed.push({ host, model: pinnedModel(Math.max(100, Math.floor(n / 2)), same ? `${host.holderCpu}` : `${host.holderCpu},${host.breakerCpu}`) });
+      placed.push({ host, model: pinnedModel(n, same ? `${host.holderCpu}` : `${host.holderCpu},${host.breakerCpu}`) });
     }
   } catch (e) {
     const why = (e as { stderr?: Buffer | string; message?: string }).stderr?.toString().trim() || (e as Error).message;
@@ -71,24 +74,18 @@ export async function runtimeBench(n: number, host: (model: { p50: number; p99: 
   const rows: Row[] = [{ bench: 'floor: Atomics wait/notify round trip (2 threads)', value: `p50 ${fmtNs(floor.p50)}`, floor: `p99 ${fmtNs(floor.p99)}`, ratio: '1.00', target: '-', met: null }];
 
   const nullUrl = distUrl('./programs/null-syscall.js', import.meta.url).href;
-  const leaseUrl = distUrl('./programs/lease-pingpong.js', import.meta.url).href;
-  const m = Math.max(50, Math.floor(n / 10));
+  const m = n;
   let model: { p50: number; p99: number } = { p50: 0, p99: 0 };
   // The default (the kernel thread polls, callers spin briefly: see runtime/src/threads/poll.ts),
   // then with polling off, every hop a sleep and a wake, for reference.
   for (const pollNs of [undefined, 0]) {
     const how = pollNs === 0 ? ' [no polling: every hop a wake]' : '';
-    const r1 = await new ThreadsRuntime().run(spec([{ name: 'p', program: nullUrl, input: { n } }], {}, pollNs));
-    const nul = pcts((r1.processes[0]!.output as number[]).slice(Math.floor(n / 10)));
+    const r1 = await new ThreadsRuntime().run(spec([{ name: 'p', program: nullUrl, input: { n, warmup: NULL_WARMUP } }], {}, pollNs));
+    const nul = pcts(r1.processes[0]!.output as number[]);
     const nr = nul.p50 / floor.p50;
     rows.push({ bench: `null syscall round trip (process → kernel thread → process)${how}`, value: `p50 ${fmtNs(nul.p50)} p99 ${fmtNs(nul.p99)}`, floor: fmtNs(floor.p50), ratio: `${nr.toFixed(2)}×`, target: pollNs === 0 ? '-' : '≤ 1.1×', met: pollNs === 0 ? null : nr <= 1.1 });
 
-    const r2 = await new ThreadsRuntime().run(spec([
-      { name: 'holder', program: leaseUrl, input: { n: m, role: 'holder' }, blocked: [29] },
-      { name: 'breaker', program: leaseUrl, input: { n: m, role: 'breaker' } },
-    ], { leased: ['holder', 'breaker'] }, pollNs));
-    if (r2.status !== 'ok' || r2.processes.some((p) => p.error !== undefined)) throw new Error(`lease bench: ${r2.status} ${r2.processes.map((p) => p.error ?? '').join(' ')}`);
-    const lb = pcts((r2.processes[1]!.output as number[]).slice(Math.floor(m / 10)));
+    const lb = pcts(await modelLeaseBreak(m, pollNs));
     const lr = lb.p50 / floor.p50;
     rows.push({ bench: `lease break round trip (holder releases at once)${how}`, value: `p50 ${fmtNs(lb.p50)} p99 ${fmtNs(lb.p99)}`, floor: fmtNs(floor.p50), ratio: `${lr.toFixed(2)}×`, target: pollNs === 0 ? '-' : '≤ 2×', met: pollNs === 0 ? null : lr <= 2 });
     if (pollNs === undefined) model = lb;

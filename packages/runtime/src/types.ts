@@ -119,7 +119,7 @@ export interface RunSpec {
    * @leasebreak/trace: kernel 64 MiB, each process 64 MiB, the main thread 8 MiB). Only what is
    * written takes memory; a full ring keeps its first events and counts the rest as dropped.
    */
-  readonly eventRingBytes?: { readonly kernel?: number; readonly process?: number; readonly main?: number };
+  readonly eventRingBytes?: { readonly kernel?: number; readonly process?: number; readonly lifecycle?: number };
   /**
    * Threads runtime: how long the kernel thread polls for the next syscall before it sleeps, and
    * the most a process spins for an answer while the kernel thread is awake (ns). 0: never poll,

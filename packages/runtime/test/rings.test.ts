@@ -38,7 +38,7 @@ describe('event rings (threads)', () => {
     expect(r.status).toBe('ok');
     checkMerged(r, 'a', 5);
     checkMerged(r, 'b', 3);
-    expect(r.eventsDroppedBy).toEqual({ kernel: 0, main: 0, a: 0, b: 0 });
+    expect(r.eventsDroppedBy).toEqual({ kernel: 0, lifecycle: 0, a: 0, b: 0 });
     expect(r.eventCountBy).toMatchObject({ a: 5, b: 3 });
     expect(r.eventCountBy['kernel']).toBeGreaterThanOrEqual(4); // two close() enter/exit pairs, the exits
     expect(r.eventCount).toBe(Object.values(r.eventCountBy).reduce((a, b) => a + b, 0));
@@ -70,7 +70,7 @@ describe('event rings (threads)', () => {
     const kept = notesOf(r, pid);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `kernel ${i}`));
-    expect(r.eventsDroppedBy).toEqual({ kernel: 0, main: 0, [key]: 16 - kept.length });
+    expect(r.eventsDroppedBy).toEqual({ kernel: 0, lifecycle: 0, [key]: 16 - kept.length });
     expect(r.eventsDropped).toBe(16 - kept.length);
     expect(r.eventCountBy[key]).toBe(16);
   });

@@ -45,8 +45,8 @@ export const DEFAULT_RING_BYTES = {
   kernel: 64 * 1024 * 1024,
   /** A process thread (the NIC: 56 bytes per WR start or end, ~600 k WRs: ~10 s at full speed). */
   process: 64 * 1024 * 1024,
-  /** The main thread's lease-lifecycle transitions (JSON, ~150 bytes each). */
-  main: 8 * 1024 * 1024,
+  /** The lease-lifecycle thread's transitions (JSON, ~150 bytes each). */
+  lifecycle: 8 * 1024 * 1024,
 } as const;
 
 const H_MAGIC = 0;

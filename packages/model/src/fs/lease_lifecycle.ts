@@ -5,8 +5,8 @@
  * (LeaseEventQueue: plain data, cheap, on the syscall path) and a LifecycleDriver feeds those
  * records to one actor per lease slot — an open file description's lease (plain or layout) on
  * its inode — wherever the runtime runs it: on the same thread between scheduling steps
- * (deterministic), or on the main thread while the kernel thread serves syscalls (threads), since
- * an XState step costs ~10 µs and creating an actor far more. The machines' timers run on the
+ * (deterministic), or on a thread of its own at the lowest priority while the kernel thread
+ * serves syscalls (threads), since an XState step costs ~10 µs and creating an actor far more. The machines' timers run on the
  * runtime's clock; every state change becomes a `lease.transition` trace event stamped with the
  * time of the kernel's change.
  */

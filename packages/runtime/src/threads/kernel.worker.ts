@@ -19,7 +19,7 @@ import { RealClock } from './realclock.js';
 
 export interface KernelWorkerData {
   readonly spec: RunSpec;
-  /** Where lease changes go, for the lifecycle machines on the main thread. */
+  /** Where lease changes go, for the lifecycle machines (lifecycle.worker.ts). */
   readonly leasePort: MessagePort;
   readonly shared: SharedRegions;
   readonly control: SharedArrayBuffer;
@@ -141,8 +141,8 @@ async function loop(): Promise<void> {
     entered.length = 0;
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
-    // Hand the lease changes to the main thread's lifecycle machines in batches: not on every
-    // break (a postMessage wakes the main thread, a fourth thread on the break's path).
+    // Hand the lease changes to the lifecycle machines' thread in batches: not on every
+    // break (a postMessage wakes that thread, a fourth thread on the break's path).
     const lifecycles = built?.kernel.lifecycles;
     if (lifecycles !== undefined && (lifecycles.pending >= LEASE_BATCH_MAX || clock.now() - (lifecycles.oldestNs ?? Infinity) >= LEASE_BATCH_NS)) postLeases();
     // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)

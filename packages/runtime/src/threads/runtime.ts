@@ -3,9 +3,7 @@
  * Comlink carries the control calls (ready, collect); syscalls use the shared channels.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { type LeaseItem, LifecycleDriver } from '@leasebreak/model';
-import { DEFAULT_RING_BYTES, EventRing, type RingContents, type SimEvent, hashEvents, mergeByTime, newEventRing, readEventRing } from '@leasebreak/trace';
-import { TimerClock } from './timerclock.js';
+import { DEFAULT_RING_BYTES, type RingContents, type SimEvent, hashEvents, mergeByTime, newEventRing, readEventRing } from '@leasebreak/trace';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
@@ -13,6 +11,7 @@ import type { KernelAudit } from '../collect.js';
 import { CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
+import type { FinishMessage, LifecycleWorkerData } from './lifecycle.worker.js';
 import type { ProcessWorkerData } from './process.worker.js';
 
 /** Worker entry files run compiled (Node 20 cannot run .ts): from src/ (tests) use dist/. */
@@ -29,6 +28,7 @@ const WORKER_OPTS = { execArgv: [] as string[] };
 
 const KERNEL_WORKER = distUrl('./kernel.worker.js', import.meta.url);
 const PROCESS_WORKER = distUrl('./process.worker.js', import.meta.url);
+const LIFECYCLE_WORKER = distUrl('./lifecycle.worker.js', import.meta.url);
 
 export class ThreadsRuntime implements Runtime {
   readonly mode = 'threads' as const;
@@ -45,15 +45,15 @@ export class ThreadsRuntime implements Runtime {
     const ringBytes = { ...DEFAULT_RING_BYTES, ...spec.eventRingBytes };
     const kernelRing = newEventRing(ringBytes.kernel, { keep });
     const processRings = spec.processes.map(() => newEventRing(ringBytes.process, { keep }));
-    // The lease-lifecycle machines run here, fed by the kernel thread when it is idle.
-    const mainRing = new EventRing(newEventRing(ringBytes.main, { keep }));
-    const mainClock = new TimerClock(origin);
-    const driver = new LifecycleDriver(mainClock, mainRing);
+    // The lease-lifecycle machines run on a thread of their own at the lowest priority
+    // (lifecycle.worker.ts), fed by the kernel thread in batches.
+    const lifecycleRing = newEventRing(ringBytes.lifecycle, { keep });
     const leases = new MessageChannel();
-    let batches = 0;
-    leases.port1.on('message', (items: LeaseItem[]) => {
-      batches++;
-      driver.feed(items);
+    const ldata: LifecycleWorkerData = { originNs: origin.toString(), leasePort: leases.port1, ring: lifecycleRing };
+    const lworker = new Worker(LIFECYCLE_WORKER, { ...WORKER_OPTS, workerData: ldata, transferList: [leases.port1] });
+    const lifecycleFailed = new Promise<string>((r) => {
+      lworker.once('error', (e) => r(e.stack ?? e.message));
+      lworker.once('exit', (code) => r(`the lease-lifecycle thread exited (code ${code})`));
     });
     const kdata: KernelWorkerData = { spec, shared, control, channels, originNs: origin.toString(), leasePort: leases.port2, ring: kernelRing };
     const kworker = new Worker(KERNEL_WORKER, { ...WORKER_OPTS, workerData: kdata, transferList: [leases.port2] });
@@ -149,14 +149,20 @@ export class ThreadsRuntime implements Runtime {
         status = 'error';
         detail = `the kernel thread did not answer within ${COLLECT_TIMEOUT_MS / 1000} s (stuck in the model: a simulator bug); the events are those written until then`;
       } else {
-        // Every batch posted before the collect must have been fed before the last items.
-        while (batches < collected.leaseBatches) await new Promise((r) => setImmediate(r));
-        driver.feed(collected.leaseItems);
+        // The machines take the last items once every batch posted before the collect is fed.
+        const finish: FinishMessage = { type: 'finish', items: collected.leaseItems, batches: collected.leaseBatches };
+        const finished = new Promise<null>((r) => lworker.once('message', () => r(null)));
+        lworker.postMessage(finish);
+        let lifecycleTimer: NodeJS.Timeout | undefined;
+        const failed = await Promise.race([finished, lifecycleFailed, new Promise<string>((r) => (lifecycleTimer = setTimeout(() => r(`the lease-lifecycle thread did not finish within ${COLLECT_TIMEOUT_MS / 1000} s`), COLLECT_TIMEOUT_MS)))]);
+        clearTimeout(lifecycleTimer);
+        if (failed !== null) {
+          status = 'error';
+          detail = `simulator bug in the lease-lifecycle machines: ${failed}`;
+        }
       }
-      driver.stop();
-      mainClock.clearAll();
       const names = ringNames(spec.processes.map((p) => ({ name: p.name, pid: pids[p.name]! })));
-      const rings: RingContents[] = [readEventRing(kernelRing, collected?.ring), readEventRing(mainRing.buffer), ...processRings.map((b) => readEventRing(b))];
+      const rings: RingContents[] = [readEventRing(kernelRing, collected?.ring), readEventRing(lifecycleRing), ...processRings.map((b) => readEventRing(b))];
       // Lease transitions are written as the machines are fed, after the kernel moved on: time order first.
       const lifecycle = rings[1]!.events.slice().sort((a, b) => a.t - b.t);
       const events = mergeByTime([rings[0]!.events, lifecycle, ...rings.slice(2).map((r) => r.events)]);
@@ -193,11 +199,10 @@ export class ThreadsRuntime implements Runtime {
         eventCountBy,
       };
     } finally {
-      leases.port1.close();
       Atomics.store(ctl, CTL_STOP, 1);
       ring();
       api[releaseProxy]();
-      await Promise.all([...workers, kworker].map((w) => w.terminate()));
+      await Promise.all([...workers, kworker, lworker].map((w) => w.terminate()));
     }
   }
 }
@@ -208,8 +213,8 @@ const COLLECT_TIMEOUT_MS = 10_000;
 /** The audit of a run whose kernel thread never answered: nothing known. */
 const NO_AUDIT: KernelAudit = { files: [], pinsHeld: 0, fsck: [], paths: {} };
 
-/** The rings' names, in ring order: kernel, main, then each process (its name, unless taken). */
+/** The rings' names, in ring order: kernel, lifecycle, then each process (its name, unless taken). */
 function ringNames(processes: readonly { readonly name: string; readonly pid: number }[]): string[] {
-  const fixed = ['kernel', 'main'];
+  const fixed = ['kernel', 'lifecycle'];
   return [...fixed, ...processes.map((p) => (fixed.includes(p.name) ? `${p.name} (pid ${p.pid})` : p.name))];
 }

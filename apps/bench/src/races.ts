@@ -3,7 +3,7 @@
  * beside a raw SharedArrayBuffer page copy measured in the same run, and the median time from a
  * run's start to its first corruption under `no-break` (builtin:truncate-vs-pin).
  */
-import { BUILTIN_DESCRIPTIONS, builtinScenario, loadScenario, runScenario, WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
+import { BUILTIN_DESCRIPTIONS, type BwLogOutput, builtinScenario, loadScenario, runScenario, steadyBandwidth, WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
 import { type Row, fmtNs, measure } from './harness.js';
 
 const STREAM = `
@@ -15,9 +15,12 @@ processes:
   - name: rdma
     workload: rdma-writer
     with: { file: /pmem/a, pages: 4096, depth: 16, wrPages: 64 }
-duration: 1s
+duration: 2s
 mode: threads
 `;
+
+/** The NIC run's first half second is its warm-up (the JIT compiles the NIC and writer loops). */
+const NIC_WARMUP_NS = 500e6;
 
 function gbps(bytesPerSec: number): string {
   return `${(bytesPerSec / 1e9).toFixed(2)} GB/s`;
@@ -25,23 +28,28 @@ function gbps(bytesPerSec: number): string {
 
 export async function raceBench(budgetMs: number, seeds: number): Promise<Row[]> {
   const rows: Row[] = [];
-  // Floor: copying 4 KiB pages into a SharedArrayBuffer, nothing else.
+  // Floor: copying 4 KiB pages into a SharedArrayBuffer, nothing else; measured before and after
+  // the NIC's run and the median taken (a copy's speed drifts by ±15% on a VM from one second to
+  // the next).
   const src = new Uint8Array(4096).fill(7);
   const dst = new Uint8Array(new SharedArrayBuffer(4096 * 4096));
-  const floor = await measure('raw page copy', (i) => dst.set(src, (i % 4096) * 4096), { budgetMs, batch: 1024 });
-  const floorBw = floor.opsPerSec * 4096;
+  const copyFloor = async (): Promise<number> => (await measure('raw page copy', (i) => dst.set(src, (i % 4096) * 4096), { budgetMs: budgetMs / 2, batch: 1024 })).opsPerSec * 4096;
+  const floors = [await copyFloor(), await copyFloor()];
 
   const s = loadScenario(STREAM, 'bench:nic-bandwidth', { workloads: WORKLOAD_VALIDATORS });
   if (!s.ok) throw new Error(`bench scenario: ${s.errors.map((e) => e.message).join('; ')}`);
   const [r] = await runScenario(s.scenario, {});
-  // Bytes the NIC completed over the time the writer had an MR (registration → its end): the
-  // NIC's start-up and the writer's registration are not part of the bandwidth.
-  const w = r!.processes.find((p) => p.name === 'rdma')?.workload as { bytes: number; firstRegisteredNs: number | null; endNs: number } | undefined;
-  if (w === undefined || w.firstRegisteredNs === null || w.bytes === 0) {
+  floors.push(await copyFloor(), await copyFloor());
+  floors.sort((a, b) => a - b);
+  const floorBw = (floors[1]! + floors[2]!) / 2;
+  // The NIC's steady state: the median 50 ms interval of the writer's bandwidth log, after the
+  // first NIC_WARMUP_NS (the NIC and writer threads' JIT warm-up) and before the writer's end.
+  const w = r!.processes.find((p) => p.name === 'rdma')?.workload as { bytes: number; bwLog: BwLogOutput | null; endNs: number } | undefined;
+  const bw = w?.bwLog == null ? null : steadyBandwidth(w.bwLog, NIC_WARMUP_NS, w.endNs);
+  if (w === undefined || bw === null || w.bytes === 0) {
     rows.push({ bench: 'NIC DMA bandwidth', value: 'no RDMA completed', floor: gbps(floorBw), ratio: '-', target: '≥ 0.8×', met: false });
   } else {
-    const bw = w.bytes / ((w.endNs - w.firstRegisteredNs) / 1e9);
-    rows.push({ bench: 'NIC DMA bandwidth (RDMA WRITEs of 256 KiB into pmem, one QP, 16 outstanding)', value: gbps(bw), floor: `raw page copy ${gbps(floorBw)}`, ratio: `${(bw / floorBw).toFixed(2)}×`, target: '≥ 0.8×', met: bw / floorBw >= 0.8 });
+    rows.push({ bench: 'NIC DMA bandwidth (RDMA WRITEs of 256 KiB into pmem, one QP, 16 outstanding; steady state)', value: gbps(bw), floor: `raw page copy ${gbps(floorBw)}`, ratio: `${(bw / floorBw).toFixed(2)}×`, target: '≥ 0.8×', met: bw / floorBw >= 0.8, ...(bw / floorBw >= 0.8 ? {} : { note: `under by ${(0.8 - bw / floorBw).toFixed(2)}×` }) });
   }
 
   if (!Object.hasOwn(BUILTIN_DESCRIPTIONS, 'truncate-vs-pin')) return rows;

@@ -105,6 +105,7 @@ export type { LeaseHolderOptions, LeaseBreakerOptions, OnSigio, BreakerOp, HeldL
 export type { LeaseHolderInput, LeaseHolderOutput } from './programs/lease-holder.js';
 export type { LeaseBreakerInput, LeaseBreakerOutput } from './programs/lease-breaker.js';
 export type { LatencySummary } from './programs/stress.js';
+export { BwLog, type BwLogOutput, steadyBandwidth, BW_INTERVAL_NS } from './programs/bwlog.js';
 export {
   parseTruncatorOptions,
   parseFileWriterOptions,

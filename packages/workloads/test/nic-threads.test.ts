@@ -83,6 +83,11 @@ describe('threads runtime', () => {
     expect(nic.classes.ok).toBeGreaterThanOrEqual(w.completions['ok']!);
     expect(nic.violations).toEqual([]);
     expect(report!.outcomes.corruption).toBe(0);
+    // The bandwidth log accounts for every byte completed, from the registration on, in time.
+    expect(w.bwLog).not.toBeNull();
+    expect(w.bwLog!.startNs).toBe(w.firstRegisteredNs);
+    expect(w.bwLog!.bytes.reduce((a, b) => a + b, 0)).toBe(w.bytes);
+    expect(w.bwLog!.startNs + (w.bwLog!.bytes.length - 1) * w.bwLog!.intervalNs).toBeLessThanOrEqual(w.endNs);
 
     // The NIC thread's own ring: a start and an end per WR, merged in time order with the kernel's
     // events — after the registration, before the deregistration.
@@ -103,8 +108,8 @@ describe('threads runtime', () => {
     expect(reg).toBeGreaterThan(-1);
     expect(ev.indexOf(wrs[0]!)).toBeGreaterThan(reg);
     expect(ev.indexOf(wrs[wrs.length - 1]!)).toBeLessThan(dereg);
-    expect(result.eventsDroppedBy).toEqual({ kernel: 0, main: 0, rdma: 0, nic0: 0 });
-    expect(report!.events).toMatchObject({ dropped: 0, droppedBy: { kernel: 0, main: 0, rdma: 0, nic0: 0 } });
+    expect(result.eventsDroppedBy).toEqual({ kernel: 0, lifecycle: 0, rdma: 0, nic0: 0 });
+    expect(report!.events).toMatchObject({ dropped: 0, droppedBy: { kernel: 0, lifecycle: 0, rdma: 0, nic0: 0 } });
     // …and in the trace: a slice per WR on the NIC's row.
     const trace = toChromeTrace({ events: ev, processes: result.processes, scenario: 's', policy: 'no-break', seed: 1, mode: 'threads' });
     expect(validateChromeTrace(trace)).toEqual([]);

@@ -41,6 +41,7 @@ import { type Completion, outstanding, pollCq, postSend, qpOpen } from '../nic/u
 import type { RdmaOp } from '../nic/layout.js';
 import { Killed, badOptions, tally } from './stress.js';
 import { type RdmaLayoutLease, type RdmaOnSigio, type RdmaOptions, parseRdmaOptions } from './validators.js';
+import { BwLog, type BwLogOutput } from './bwlog.js';
 
 /** Retry period of a failed ibv_reg_mr or lease take; idle sleep slice. */
 export const RETRY_NS = 10_000_000;
@@ -106,6 +107,8 @@ export interface RdmaOutput {
   readonly completions: Record<string, number>;
   /** Bytes moved by successful completions. */
   readonly bytes: number;
+  /** Bytes completed per interval from the first registration (fio's bw log), or null if none. */
+  readonly bwLog: BwLogOutput | null;
   /** Pages the NIC's checker flagged in this program's completions. */
   readonly violations: number;
   /** Why the program could not do its job (open or mmap failed), or null. */
@@ -160,6 +163,7 @@ export class RdmaStreamer {
   private completed = 0;
   private readonly completions: Record<string, number> = {};
   private bytes = 0;
+  private bwLog: BwLog | null = null;
   private violations = 0;
   private error: string | null = null;
   private lastProgressNs = 0;
@@ -314,12 +318,15 @@ export class RdmaStreamer {
   }
 
   private account(cs: readonly Completion[]): void {
+    let ok = 0;
     for (const c of cs) {
       this.completed++;
       tally(this.completions, c.errno ?? 'ok');
-      if (c.status === 0) this.bytes += c.bytes;
+      if (c.status === 0) ok += c.bytes;
       this.violations += c.violations;
     }
+    this.bytes += ok;
+    if (ok > 0) this.bwLog?.add(this.ctx.now(), ok);
   }
 
   /** React to the SIGIO(s) taken since the last look (onSigio). */
@@ -364,7 +371,10 @@ export class RdmaStreamer {
       if (r.errno === null) {
         this.key = r.ret;
         this.registrations++;
-        if (this.firstRegisteredNs < 0) this.firstRegisteredNs = this.ctx.now();
+        if (this.firstRegisteredNs < 0) {
+          this.firstRegisteredNs = this.ctx.now();
+          this.bwLog = new BwLog(this.firstRegisteredNs);
+        }
         if (this.mrKeys.length < KEYS_KEPT) this.mrKeys.push(r.ret);
         return;
       }
@@ -429,6 +439,7 @@ export class RdmaStreamer {
       completed: this.completed,
       completions: { ...this.completions },
       bytes: this.bytes,
+      bwLog: this.bwLog?.output() ?? null,
       violations: this.violations,
       error: this.error,
       stopped,

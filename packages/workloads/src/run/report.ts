@@ -93,7 +93,7 @@ export interface Report {
     /** Counted but not kept (a full event ring or buffer); absent in older reports. */
     readonly dropped?: number;
     /**
-     * `dropped` per thread: threads runs `kernel`, `main` (the lease machines) and each process by
+     * `dropped` per thread: threads runs `kernel`, `lifecycle` (the lease machines) and each process by
      * name; deterministic runs `all` (one buffer). Absent in older reports.
      */
     readonly droppedBy?: Readonly<Record<string, number>>;

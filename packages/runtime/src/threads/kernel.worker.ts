@@ -141,8 +141,8 @@ async function loop(): Promise<void> {
     entered.length = 0;
     if (Atomics.load(ctl, CTL_STOP) === 1) return;
     if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
-    // Hand the lease changes to the lifecycle machines' thread in batches: not on every
-    // break (a postMessage wakes that thread, a fourth thread on the break's path).
+    // Hand the lease changes to the lifecycle machines' thread in batches, every LEASE_BATCH_NS:
+    // a postMessage wakes that thread, which costs the poster tens of µs on a VM.
     const lifecycles = built?.kernel.lifecycles;
     if (lifecycles !== undefined && (lifecycles.pending >= LEASE_BATCH_MAX || clock.now() - (lifecycles.oldestNs ?? Infinity) >= LEASE_BATCH_NS)) postLeases();
     // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)
@@ -153,14 +153,13 @@ async function loop(): Promise<void> {
     let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
     // A page refcount can drop on another thread (Atomics.sub): look again within 1 ms.
     if ((built?.kernel.cellWatchers ?? 0) > 0) timeoutMs = Math.min(timeoutMs, 1);
+    // Lease changes waiting: wake in time to post them (above) when their batch is due.
+    const oldest = lifecycles?.oldestNs ?? null;
+    if (oldest !== null) timeoutMs = Math.min(timeoutMs, Math.max(0, (oldest + LEASE_BATCH_NS - clock.now()) / 1e6));
     if (timeoutMs <= 0) continue;
     // Poll before sleeping: the next syscall usually comes within microseconds (a process's next
     // call, a holder's F_UNLCK), and catching it here saves a wake-up Linux would not pay.
     if (poll(seen, timeoutMs)) continue;
-    if ((lifecycles?.pending ?? 0) > 0) {
-      postLeases();
-      continue;
-    }
     Atomics.store(ctl, CTL_KRUNNING, 0);
     const t0 = performance.now();
     const woke = Atomics.load(ctl, CTL_DOORBELL) === seen ? Atomics.wait(ctl, CTL_DOORBELL, seen, timeoutMs) : 'not-equal';
@@ -170,9 +169,10 @@ async function loop(): Promise<void> {
 }
 
 /**
- * Lease changes are posted when the kernel goes to sleep, and while it is busy at least every
- * LEASE_BATCH_NS or LEASE_BATCH_MAX changes. Late is harmless: the machines step in kernel time
- * (LifecycleDriver), so a batch mirrors exactly what feeding each change at once would.
+ * Lease changes are posted LEASE_BATCH_NS after the oldest one not yet posted, or at
+ * LEASE_BATCH_MAX changes, busy or not (the loop sleeps no longer than that). Late is harmless:
+ * the machines step in kernel time (LifecycleDriver), so a batch mirrors exactly what feeding
+ * each change at once would.
  */
 const LEASE_BATCH_NS = 100e6;
 const LEASE_BATCH_MAX = 4096;

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from './harness.js';
 import { modelBench } from './model.js';
-import { hostProbeFirst, runtimeBench } from './runtime.js';
+import { runtimeProbesFirst } from './runtime.js';
 import { raceBench } from './races.js';
 
 const { values } = parseArgs({ options: { 'budget-ms': { type: 'string', default: '400' }, json: { type: 'boolean', default: false }, calibrate: { type: 'boolean', default: false } } });
@@ -19,15 +19,14 @@ if (!Number.isFinite(budgetMs) || budgetMs <= 0) {
 }
 
 const sections: { title: string; rows: Row[] }[] = [];
-process.stderr.write('bench: the host kernel\'s own lease break (a C probe built with cc)...\n');
-const host = hostProbeFirst(2000);
+process.stderr.write('bench: runtimes, per CPU placement: the host kernel\'s own lease break (a C probe built with cc) and the model\'s (real worker threads)...\n');
+const runtimeRows = runtimeProbesFirst(2000);
 if (!values.calibrate) {
   process.stderr.write('bench: kernel model on a 1 Mi-page device...\n');
   sections.push({ title: 'kernel model (1 Mi-page = 4 GiB device)', rows: await modelBench(budgetMs) });
 }
 
-process.stderr.write('bench: runtimes (real worker threads)...\n');
-const rt = await runtimeBench(2000, host);
+const rt = await runtimeRows();
 sections.push({
   title: 'threads runtime: syscalls and lease breaks vs a raw Atomics round trip, and vs the host kernel',
   rows: values.calibrate ? rt.filter((r) => r.bench.includes('host') || r.bench.startsWith('lease break round trip')) : rt,

@@ -1,8 +1,14 @@
-/** The floor: two threads bouncing a word with Atomics.wait/notify (one wake each way). */
+/**
+ * The floor: two threads bouncing a word with Atomics.wait/notify (one wake each way). Each
+ * thread first reports its TID and waits for word 1 (go), so the bench can place it on a CPU.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadId } from './pin.js';
 
 const { buf, role, n } = workerData as { buf: SharedArrayBuffer; role: 0 | 1; n: number };
 const w = new Int32Array(buf);
+parentPort!.postMessage({ tid: threadId() });
+while (Atomics.load(w, 1) === 0) Atomics.wait(w, 1, 0);
 const samples: number[] = [];
 for (let i = 0; i < n; i++) {
   if (role === 0) {
@@ -17,4 +23,4 @@ for (let i = 0; i < n; i++) {
     Atomics.notify(w, 0);
   }
 }
-parentPort!.postMessage(samples);
+parentPort!.postMessage({ samples });

@@ -120,14 +120,18 @@ export class ThreadsRuntime implements Runtime {
       let detail: string | undefined;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.ceil(spec.timeLimitNs / 1e6))));
+      // One signal serves every run of a matrix: the listener goes when this run ends.
+      let onAbort: (() => void) | undefined;
       const aborted = new Promise<'abort'>((r) => {
         if (abort?.aborted) r('abort');
-        abort?.addEventListener('abort', () => r('abort'), { once: true });
+        onAbort = () => r('abort');
+        abort?.addEventListener('abort', onAbort, { once: true });
       });
       const w = Atomics.waitAsync(ctl, CTL_HANG, 0);
       const hung = w.async ? w.value.then(() => 'hang' as const) : Promise.resolve('hang' as const);
       const why = await Promise.race([done.then(() => 'done' as const), timedOut, aborted, hung, kernelFailed]);
       clearTimeout(timer);
+      if (onAbort !== undefined) abort?.removeEventListener('abort', onAbort);
       if (why === 'timeout') {
         status = 'hang';
         detail = `time limit of ${spec.timeLimitNs / 1e6} ms reached with ${remaining} process(es) still running`;

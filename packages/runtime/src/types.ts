@@ -126,6 +126,13 @@ export interface RunSpec {
    * every hop is a sleep and a wake. Default DEFAULT_POLL_NS (50 µs).
    */
   readonly pollNs?: number;
+  /**
+   * Threads runtime: how long (ms) the kernel thread, then the lease-lifecycle thread, may take to
+   * answer at the end of the run before it counts as stuck: the run ends with status 'error' and
+   * the events written until then. Default 10 s (COLLECT_TIMEOUT_MS, threads/runtime.ts). Not a scenario key (plan()
+   * never sets it); tests that provoke a stuck thread set it short.
+   */
+  readonly collectTimeoutMs?: number;
 }
 
 export interface ProcessOutcome {

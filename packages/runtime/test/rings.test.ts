@@ -75,6 +75,40 @@ describe('event rings (threads)', () => {
     expect(r.eventCountBy[key]).toBe(16);
   });
 
+  it('a kernel thread that stops answering: the run ends as an error with the events every thread wrote until then', { timeout: 30_000 }, async () => {
+    // wedged-nic.mjs leaves its MR busy and deregisters it: the kernel thread waits in mrFence for
+    // ever. The process never gets its answer (the time limit ends the run), then collect() gets
+    // none either (collectTimeoutMs): status 'error', and the rings are read as far as written.
+    const wedged = new URL('./fixtures/wedged-nic.mjs', import.meta.url).href;
+    const s: RunSpec = {
+      kernel: { policy: 'no-break', pmemPages: 16, files: [{ path: '/pmem/a', size: 4 * 4096, uid: 0 }] },
+      processes: [{ name: 'wedger', program: wedged, input: { file: '/pmem/a', pages: 4 } }],
+      barriers: {},
+      seed: 1,
+      timeLimitNs: 300e6,
+      collectTimeoutMs: 500,
+    };
+    const t0 = performance.now();
+    const r = await new ThreadsRuntime().run(s);
+    expect(performance.now() - t0).toBeLessThan(10_000); // not COLLECT_TIMEOUT_MS (10 s) on top of startup
+    expect(r.status).toBe('error');
+    expect(r.detail).toMatch(/^the kernel thread did not answer within 0\.5 s/);
+    const pid = r.processes[0]!.pid;
+    expect(r.processes[0]!.exit).toBeNull(); // nothing known: the kernel never answered collect()
+    // The process's ring: everything up to the call that never returned.
+    expect(notesOf(r, pid)).toEqual([expect.stringMatching(/^registered key \d+$/), 'MR_BUSY raised']);
+    // The kernel's ring: the calls it answered, the registration, and the entry of the one it is stuck in.
+    const kernel = r.events.filter((e) => e.kind !== 'note');
+    const ops = (kind: 'syscall.enter' | 'syscall.exit'): string[] => kernel.flatMap((e) => (e.kind === kind && e.pid === pid ? [e.op] : []));
+    expect(ops('syscall.enter')).toEqual(['open', 'mmap', 'ibv_reg_mr', 'ibv_dereg_mr']);
+    expect(ops('syscall.exit')).toEqual(['open', 'mmap', 'ibv_reg_mr']);
+    expect(kernel.filter((e) => e.kind === 'mr.reg' && e.pid === pid)).toHaveLength(1);
+    expect(kernel.some((e) => e.kind === 'mr.dereg')).toBe(false);
+    expect(r.eventCountBy).toEqual({ kernel: kernel.length, lifecycle: 0, wedger: 2 });
+    expect(r.eventsDroppedBy).toEqual({ kernel: 0, lifecycle: 0, wedger: 0 });
+    for (let i = 1; i < r.events.length; i++) expect(r.events[i]!.t).toBeGreaterThanOrEqual(r.events[i - 1]!.t);
+  });
+
   it('keepEvents false: counted, none kept, none dropped', { timeout: 30_000 }, async () => {
     const r = await new ThreadsRuntime().run(spec([{ name: 'a', notes: 5 }], { keepEvents: false }));
     expect(r.events).toEqual([]);

@@ -146,19 +146,20 @@ export class ThreadsRuntime implements Runtime {
       });
       // A kernel thread that does not answer is stuck inside the model (a simulator bug): the run
       // ends as an error, with the events every thread wrote until then.
+      const collectMs = spec.collectTimeoutMs ?? COLLECT_TIMEOUT_MS;
       let collectTimer: NodeJS.Timeout | undefined;
-      const collected = await Promise.race([control_(api.collect()), new Promise<null>((r) => (collectTimer = setTimeout(() => r(null), COLLECT_TIMEOUT_MS)))]);
+      const collected = await Promise.race([control_(api.collect()), new Promise<null>((r) => (collectTimer = setTimeout(() => r(null), collectMs)))]);
       clearTimeout(collectTimer);
       if (collected === null) {
         status = 'error';
-        detail = `the kernel thread did not answer within ${COLLECT_TIMEOUT_MS / 1000} s (stuck in the model: a simulator bug); the events are those written until then`;
+        detail = `the kernel thread did not answer within ${collectMs / 1000} s (stuck in the model: a simulator bug); the events are those written until then`;
       } else {
         // The machines take the last items once every batch posted before the collect is fed.
         const finish: FinishMessage = { type: 'finish', items: collected.leaseItems, batches: collected.leaseBatches };
         const finished = new Promise<null>((r) => lworker.once('message', () => r(null)));
         lworker.postMessage(finish);
         let lifecycleTimer: NodeJS.Timeout | undefined;
-        const failed = await Promise.race([finished, lifecycleFailed, new Promise<string>((r) => (lifecycleTimer = setTimeout(() => r(`the lease-lifecycle thread did not finish within ${COLLECT_TIMEOUT_MS / 1000} s`), COLLECT_TIMEOUT_MS)))]);
+        const failed = await Promise.race([finished, lifecycleFailed, new Promise<string>((r) => (lifecycleTimer = setTimeout(() => r(`the lease-lifecycle thread did not finish within ${collectMs / 1000} s`), collectMs)))]);
         clearTimeout(lifecycleTimer);
         if (failed !== null) {
           status = 'error';
@@ -211,7 +212,7 @@ export class ThreadsRuntime implements Runtime {
   }
 }
 
-/** How long the kernel thread may take to answer collect() before it counts as stuck. */
+/** How long the kernel thread may take to answer collect() before it counts as stuck (RunSpec.collectTimeoutMs overrides). */
 const COLLECT_TIMEOUT_MS = 10_000;
 
 /** The audit of a run whose kernel thread never answered: nothing known. */

@@ -139,7 +139,7 @@ describe('plan: the NIC daemon', () => {
   });
 
   test('rdma-* workloads get the policy facts they need', () => {
-    const s = load(base('  - name: w\n    workload: rdma-writer\n    with: { file: /pmem/a }\n'));
+    const s = load('files: [ { path: /pmem/a, size: 64KiB } ]\nprocesses:\n' + ('  - name: w\n    workload: rdma-writer\n    with: { file: /pmem/a }\n'));
     const input = (policy: 'ira-rfc-2019' | 'mainline' | 'odp', kernel?: { allowLongtermPin: boolean }) =>
       plan(s, policy, { seed: 1, durationUs: 1000, ...(kernel === undefined ? {} : { kernel }) }).spec.processes[0]!.input;
     expect(input('ira-rfc-2019')).toMatchObject({ policy: { name: 'ira-rfc-2019', longtermPin: 'needs-layout-lease', odp: false }, options: { file: '/pmem/a', pages: 16 } });
@@ -186,5 +186,13 @@ describe('rdma-writer / rdma-reader options', () => {
     expect(bad({ file: '/pmem/a', layoutLease: 'yes' })).toEqual([expect.stringMatching(/^layoutLease: unknown layoutLease "yes".*auto, always, never/)]);
     expect(bad({ file: '/pmem/a', retryRegister: 'no' })).toEqual([expect.stringMatching(/^retryRegister: expected retryRegister: true or false/)]);
     expect(bad({ file: '/pmem/a', onSigo: 'ignore' })).toEqual([expect.stringMatching(/^onSigo: unknown option "onSigo" \(did you mean onSigio\?\)/)]);
+    expect(bad({ file: '/pmem/a', barrier: 3 })).toEqual([expect.stringMatching(/^barrier: expected barrier: the name of a barrier/)]);
+    expect(bad({ file: '/pmem/a', barrier: ' ' })).toEqual([expect.stringMatching(/^barrier: expected barrier/)]);
+  });
+
+  test('barrier: kept when given, and the process counts for it in the plan', () => {
+    expect(WORKLOAD_VALIDATORS['rdma-writer']!({ file: '/pmem/a', barrier: 'registered' }, ctx)).toMatchObject({ ok: true, value: { barrier: 'registered' } });
+    const s = load('files: [ { path: /pmem/a, size: 64KiB } ]\nprocesses:\n  - name: w\n    count: 2\n    workload: rdma-writer\n    with: { file: /pmem/a, barrier: registered }\n  - name: t\n    steps:\n      - { barrier: registered }\n');
+    expect(plan(s, 'no-break', { seed: 1, durationUs: 1000 }).spec.barriers).toEqual({ registered: ['w.0', 'w.1', 't'] });
   });
 });

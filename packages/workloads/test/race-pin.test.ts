@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { PolicyName } from '@leasebreak/model';
 import { buildReport, type Report } from '../src/index.js';
 import type { ScriptOutput } from '../src/programs/script.js';
-import { builtin, output, runRace } from './race-helpers.js';
+import { builtin, output, pidOf, runRace } from './race-helpers.js';
 
 async function outcomes(name: string, policy: PolicyName, durationUs: number): Promise<{ report: Report; r: Awaited<ReturnType<typeof runRace>> }> {
   const s = builtin(name);
@@ -55,15 +55,13 @@ describe('holder-ignores-break (threads runtime: the NIC daemon is costly to ste
     test(`${policy}: the truncate's layout break waits lease-break-time, then fails ETXTBSY on the pinned pages`, async () => {
       const s = builtin('holder-ignores-break');
       // A 400 ms watchdog instead of 2 s: see race-threads.test.ts (the truncate blocks 100 ms).
-      // Precondition: the MR is registered before the truncate (workers start at slightly
-      // different times; under a loaded machine the truncater may come first): else run again.
-      let r = await runRace(s, policy, { seed: 1, mode: 'threads', kernel: { hungTaskTimeout: 400_000 } });
-      for (let again = 0; again < 3 && !registeredFirst(r); again++) {
-        r = await runRace(s, policy, { seed: 2 + again, mode: 'threads', kernel: { hungTaskTimeout: 400_000 } });
-      }
+      // The truncater waits at barrier "registered" for the writer's ibv_reg_mr: the MR exists
+      // before the truncate however late the writer's thread starts.
+      const r = await runRace(s, policy, { seed: 1, mode: 'threads', kernel: { hungTaskTimeout: 400_000 } });
       expect(registeredFirst(r)).toBe(true);
       const report = buildReport(s, policy, r, null);
       const steps = output<ScriptOutput>(r, 'truncater').steps;
+      expect(steps.map((x) => x.op)).toEqual(['barrier', 'truncate']);
       const t = steps.find((x) => x.op === 'truncate')!;
       expect(t.errno).toBe('ETXTBSY');
       expect(t.endUs - t.startUs).toBeGreaterThanOrEqual(100_000); // leaseBreakTime: 100ms
@@ -72,4 +70,21 @@ describe('holder-ignores-break (threads runtime: the NIC daemon is costly to ste
       expect(r.events.some((e) => e.kind === 'lease.break.done' && e.result === 'timedOut')).toBe(true);
     }, 10_000);
   }
+
+  test('mainline: a refused registration opens the barrier too; the truncate does not wait out the retries', async () => {
+    // Deterministic: the order below is exact. The writer retries ibv_reg_mr every 10 ms for its
+    // whole duration; the truncater goes on after the first refusal.
+    const s = builtin('holder-ignores-break');
+    const r = await runRace(s, 'mainline', { seed: 1, durationUs: 60_000 });
+    const rdma = pidOf(r, 'rdma');
+    const at = (f: (e: (typeof r.events)[number]) => boolean): number[] => r.events.flatMap((e, i) => (f(e) ? [i] : []));
+    const regExits = at((e) => e.kind === 'syscall.exit' && e.pid === rdma && e.op === 'ibv_reg_mr');
+    const truncate = at((e) => e.kind === 'syscall.enter' && e.op === 'truncate');
+    expect(regExits.length).toBeGreaterThan(2);
+    expect(r.events[regExits[0]!]).toMatchObject({ errno: 'EOPNOTSUPP' });
+    expect(truncate).toHaveLength(1);
+    expect(truncate[0]!).toBeGreaterThan(regExits[0]!);
+    expect(truncate[0]!).toBeLessThan(regExits[1]!);
+    expect(output<ScriptOutput>(r, 'truncater').steps.find((x) => x.op === 'truncate')!.errno).toBeNull();
+  });
 });

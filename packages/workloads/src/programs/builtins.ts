@@ -218,9 +218,10 @@ const HOLDER_IGNORES_BREAK = `# A layout-lease holder that ignores the break (ke
 name: holder-ignores-break
 description: >-
   rdma-writer takes F_RDLCK|F_LAYOUT on /pmem/a, registers it and catches SIGIO without doing
-  anything about it; 100 ms in, a scripted truncater truncates the file to 0. The truncate's layout
-  break waits the whole lease-break-time (100 ms); then the lease is removed (or, with Jan Kara's
-  design, kept) and the pinned pages make the truncate fail ETXTBSY instead of freeing them.
+  anything about it; once its ibv_reg_mr has returned (barrier "registered"), a scripted truncater
+  truncates the file to 0 while the NIC streams. The truncate's layout break waits the whole
+  lease-break-time (100 ms); then the lease is removed (or, with Jan Kara's design, kept) and the
+  pinned pages make the truncate fail ETXTBSY instead of freeing them.
 policy: [ira-rfc-2019, lease-proposal-2019, jan-keep-lease]
 kernel: { pmem: 4MiB, leaseBreakTime: 100ms }
 files:
@@ -228,10 +229,11 @@ files:
 processes:
   - name: rdma
     workload: rdma-writer
-    with: { file: /pmem/a, pages: 16, onSigio: ignore, layoutLease: always }
+    with: { file: /pmem/a, pages: 16, onSigio: ignore, layoutLease: always, barrier: registered }
   - name: truncater
     steps:
-      - { sleep: 100ms }
+      # The MR exists (or was refused) before the truncate: no sleep that a loaded machine outlasts.
+      - { barrier: registered }
       - { truncate: /pmem/a, length: 0 }
 duration: 300ms
 mode: threads

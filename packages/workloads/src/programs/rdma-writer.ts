@@ -29,7 +29,10 @@
  *
  * Registration: when ibv_reg_mr fails, the errno is recorded (these are the report's informed
  * failures: EOPNOTSUPP under mainline, EPERM without a layout lease under ira-rfc-2019) and, with
- * `retryRegister` (default), the program retries every RETRY_NS until the duration ends.
+ * `retryRegister` (default), the program retries every RETRY_NS until the duration ends. With
+ * `barrier`, the program arrives at that barrier once, when its first ibv_reg_mr has returned
+ * (registered or refused: a refusal must not leave the other parties waiting for the whole
+ * duration), and waits there for the other parties: they act on an MR that exists.
  *
  * At the end: wait (up to DRAIN_NS) for outstanding completions, deregister, drop the lease,
  * exit(0). Input: { name, durationNs, options: RdmaOptions, policy: { name, longtermPin, odp } }.
@@ -139,6 +142,8 @@ export class RdmaStreamer {
   private retake = false;
   /** SIGIO handled and not yet reacted to. */
   private pendingSigio = 0;
+  /** Arrived at `opts.barrier` (once, after the first ibv_reg_mr). */
+  private arrived = false;
   private nextPage = 0;
   private depth = 0;
   /** The NIC's pace as seen from here (reap): ns per WR completed, and how late timed sleeps end. */
@@ -368,6 +373,7 @@ export class RdmaStreamer {
     for (;;) {
       this.regAttempts++;
       const r = await this.sys({ op: 'ibv_reg_mr', addr: this.addr, length: this.opts.pages * PAGE_SIZE });
+      await this.arriveOnce();
       if (r.errno === null) {
         this.key = r.ret;
         this.registrations++;
@@ -383,6 +389,18 @@ export class RdmaStreamer {
       if (!this.opts.retryRegister || this.left() <= 0) return;
       await this.sleep(RETRY_NS);
       if (this.left() <= 0 || this.pendingSigio > 0) return;
+    }
+  }
+
+  /** With `barrier`: arrive at it (the first time only) and wait for every other party. */
+  private async arriveOnce(): Promise<void> {
+    const name = this.opts.barrier;
+    if (name === undefined || this.arrived) return;
+    this.arrived = true;
+    // EINTR: a handler ran (SIGIO is noted by sys); wait on without arriving twice.
+    for (let again = false; ; again = true) {
+      const r = await this.sys({ op: 'barrier', name, arrived: again });
+      if (r.errno !== 'EINTR') return;
     }
   }
 

@@ -398,9 +398,15 @@ export type RdmaOptions = {
   readonly depth: number;
   /** Pages per work request (default 1; at most `pages`): large transfers measure the NIC's bandwidth. */
   readonly wrPages: number;
+  /**
+   * A barrier the program arrives at once, when its first ibv_reg_mr has returned (registered or
+   * refused), and waits at until every other party has arrived (or exited): a scripted process
+   * that names it too acts on the MR only once it exists. Absent: none.
+   */
+  readonly barrier?: string;
 };
 
-export const RDMA_KEYS = ['file', 'pages', 'onSigio', 'layoutLease', 'retryRegister', 'depth', 'wrPages'] as const;
+export const RDMA_KEYS = ['file', 'pages', 'onSigio', 'layoutLease', 'retryRegister', 'depth', 'wrPages', 'barrier'] as const;
 /** The most pages one MR covers (the MR table's MR_MAX_PAGES). */
 export const RDMA_MAX_PAGES = mrTable.MR_MAX_PAGES;
 /** The most outstanding work requests a QP holds (its ring size). */
@@ -435,10 +441,12 @@ export function parseRdmaOptions(options: Readonly<Record<string, unknown>>, pc:
     if (typeof wv === 'number' && Number.isInteger(wv) && wv >= 1 && (pages === undefined || wv <= pages)) wrPages = wv;
     else wrPages = r.bad('wrPages', `expected wrPages: pages per work request, a whole number from 1 to pages (${pages ?? '?'}), got ${describe(wv)}`);
   }
+  const bv = options['barrier'];
+  if (bv !== undefined && (typeof bv !== 'string' || bv.trim() === '')) r.bad('barrier', `expected barrier: the name of a barrier (as a \`barrier:\` step names it), got ${describe(bv)}`);
   if (r.issues.length > 0 || file === undefined || pages === undefined || onSigio === undefined || layoutLease === undefined || retryRegister === undefined || depth === undefined || wrPages === undefined) {
     return { ok: false, issues: r.issues };
   }
-  return { ok: true, value: { file, pages, onSigio, layoutLease, retryRegister, depth, wrPages } };
+  return { ok: true, value: { file, pages, onSigio, layoutLease, retryRegister, depth, wrPages, ...(typeof bv === 'string' ? { barrier: bv } : {}) } };
 }
 
 const rdmaStream: WorkloadOptionsValidator = (options, context) => parseRdmaOptions(options, { files: context.scenarioFiles });

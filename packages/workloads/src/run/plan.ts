@@ -106,12 +106,12 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
           input: { name: inst, steps: p.steps, targets: instances },
           blocked: waitedSignals(p),
         });
-        for (const b of barrierNames(p)) (barriers[b] ??= []).push(inst);
       } else {
         const program = PROGRAMS[p.workload];
         if (program === undefined) throw new BadInput(`${s.source}: ${p.path}.workload: "${p.workload}" is not available yet (it comes with the seed-races work); available: ${Object.keys(PROGRAMS).filter((k) => k !== 'steps').join(', ')}`);
         processes.push({ name: inst, ...(p.uid === undefined ? {} : { uid: p.uid }), program, input: { name: inst, durationNs: opts.durationUs * 1000, options: p.with, policy: policyInfo } });
       }
+      for (const b of barrierNames(p)) (barriers[b] ??= []).push(inst);
     }
   }
   if (usesRdma(s)) {

@@ -22,12 +22,16 @@ export function waitedSignals(process: ProcessSpec): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-/** Barrier names the process names anywhere; it counts for each of them. */
+/**
+ * Barrier names the process names anywhere; it counts for each of them. A stress program counts
+ * for the barrier its `barrier` option names (rdma-writer, rdma-reader).
+ */
 export function barrierNames(process: ProcessSpec): string[] {
   const out = new Set<string>();
   if (process.kind === 'steps') walkSteps(process.steps, (s) => {
     if (s.op === 'barrier') out.add(s.arg);
   });
+  else if (typeof process.with['barrier'] === 'string') out.add(process.with['barrier']);
   return [...out];
 }
 

@@ -101,6 +101,44 @@ describe('leasebreak run: bad input (exit 2)', () => {
   });
 });
 
+describe('--ring-mib: the threads runtime\'s event rings', () => {
+  it('bad values exit 2 naming the flag, the form and the range (run and matrix)', async () => {
+    for (const [args, want] of [
+      [['run', GOOD, '--ring-mib', '0'], /--ring-mib: N is a whole number of MiB from 1 to 1024.*got "0"/],
+      [['run', GOOD, '--ring-mib', 'kernel=4096'], /--ring-mib: N is a whole number of MiB from 1 to 1024.*got "kernel=4096"/],
+      [['run', GOOD, '--ring-mib', 'kernal=8'], /--ring-mib: expected N or RING=N \(RING: kernel, process, lifecycle; N a whole number of MiB from 1 to 1024\), got "kernal=8"/],
+      [['matrix', '--scenarios', 'truncate-vs-pin', '--policy', 'mainline', '--ring-mib', '1.5'], /--ring-mib: expected N or RING=N .*got "1\.5"/],
+    ] as const) {
+      const r = await cli(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(want);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('sizes the rings: 12 000 preads overflow a 1 MiB kernel ring, the warning says to raise it; 2 MiB holds them', async () => {
+    // 24 005 kernel events (an enter and an exit per syscall) take about 1.25 MiB of records.
+    const file = await scenario(
+      'many-syscalls.yaml',
+      ['name: many-syscalls', 'files:', '  - { path: /pmem/a, size: 4KiB }', 'processes:', '  - name: p', '    steps:', '      - { open: /pmem/a, flags: O_RDONLY, as: fd }', '      - repeat: 12000', '        steps:', '          - { pread: fd, length: 8, offset: 0 }', 'mode: threads', ''].join('\n'),
+    );
+    type Events = { events: { count: number; dropped: number; droppedBy: Record<string, number> } };
+    const small = await cliJson<Events>(['run', file, '--ring-mib', 'kernel=1']);
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.json.events.count).toBeGreaterThan(24_000);
+    expect(small.json.events.droppedBy['kernel']).toBeGreaterThan(0);
+    expect(small.json.events.droppedBy).toEqual({ kernel: small.json.events.dropped, lifecycle: 0, p: 0 });
+    expect(small.stderr).toMatch(/^leasebreak: warning: 1 run\(s\) emitted more events than their event rings hold/);
+    expect(small.stderr).toContain('raise the full ring with --ring-mib (MiB now: kernel 1, process 64, lifecycle 8), e.g. --ring-mib kernel=2');
+
+    const enough = await cliJson<Events>(['run', file, '--ring-mib', '2', '--ring-mib', 'lifecycle=1']);
+    expect(enough.code, enough.stderr).toBe(0);
+    expect(enough.json.events.count).toBe(small.json.events.count);
+    expect(enough.json.events.droppedBy).toEqual({ kernel: 0, lifecycle: 0, p: 0 });
+    expect(enough.stderr).toBe('');
+  });
+});
+
 describe('leasebreak run: a failed expectation (exit 1)', () => {
   it('reports status "failed" and says which expectation did not hold', async () => {
     // Linux answers EAGAIN here (the caller's own fd is writable): expecting 0 must fail.

@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--duration <d>', 'how long stress programs run (e.g. 500ms, 2s)')
     .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
     .option('--poll-us <n>', 'threads runtime: µs the kernel thread polls for the next syscall before sleeping, callers spin for answers (0: never; default 50; off by itself on a busy host)')
+    .option('--ring-mib <N|RING=N>', 'threads runtime: MiB of event ring per thread, 1 to 1024 — N for every ring, or RING=N for kernel, process (each process and the NIC) or lifecycle (repeatable; default kernel 64, process 64, lifecycle 8)', collect)
     .option('-q, --quiet', 'no progress on stderr (with several runs: a bar in a terminal, a line every 5 s otherwise)')
     .action(async (args: string[], opts: RunFlags) => {
       code = await runCommand(args, opts);
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--duration <d>', 'how long each run\'s stress programs run')
     .option('--kernel <KEY=VALUE>', 'override a kernel knob (repeatable)', collect)
     .option('--poll-us <n>', 'threads runtime: µs the kernel thread polls for the next syscall before sleeping, callers spin for answers (0: never; default 50; off by itself on a busy host)')
+    .option('--ring-mib <N|RING=N>', 'threads runtime: MiB of event ring per thread, 1 to 1024 — N for every ring, or RING=N for kernel, process (each process and the NIC) or lifecycle (repeatable; default kernel 64, process 64, lifecycle 8)', collect)
     .option('-q, --quiet', 'no progress on stderr (a bar in a terminal, a line every 5 s otherwise)')
     .action(async (opts: RunFlags & { scenarios?: string }) => {
       code = await matrixCommand(opts);

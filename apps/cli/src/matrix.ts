@@ -10,6 +10,7 @@ import { POLICY_NAMES } from '@leasebreak/model';
 import { BUILTIN_DESCRIPTIONS, type Report, runScenario } from '@leasebreak/workloads';
 import { renderReport } from '@leasebreak/report';
 import { createProgress } from './progress.js';
+import { ringBytes } from './rings.js';
 import { type RunFlags, UsageError, droppedEventsWarning, exitCodeFor, loadOne, runOptions, writeWhole } from './run.js';
 
 /** The race built-ins, in the order of architecture §7 (those that exist are run). */
@@ -112,7 +113,7 @@ export async function matrixCommand(flags: RunFlags & { scenarios?: string }): P
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(formatMatrix(cells, scenarios, policies) + '\n');
-  const dropped = droppedEventsWarning(reports);
+  const dropped = droppedEventsWarning(reports, ringBytes(opts.eventRingBytes));
   if (dropped !== null) process.stderr.write(dropped);
   // The matrix is a measurement: only an error, a simulator bug or an interruption fails it.
   const code = exitCodeFor(reports, ac.signal.aborted);

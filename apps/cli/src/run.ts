@@ -26,6 +26,7 @@ import { WORKLOAD_VALIDATORS } from '@leasebreak/workloads';
 import { toChromeTrace } from '@leasebreak/trace';
 import { renderReport } from '@leasebreak/report';
 import { createProgress } from './progress.js';
+import { type RingBytes, RingMibError, parseRingMib, ringAdvice, ringBytes } from './rings.js';
 
 export const EXIT = { OK: 0, EXPECTATION: 1, BAD_INPUT: 2, SIM_BUG: 3, INTERRUPTED: 130 } as const;
 
@@ -44,6 +45,8 @@ export interface RunFlags {
   readonly kernel?: string[];
   /** --poll-us: the kernel thread's poll window (threads runtime). */
   readonly pollUs?: string;
+  /** --ring-mib N | RING=N (repeatable): event ring sizes (threads runtime; rings.ts). */
+  readonly ringMib?: string[];
   /** No progress on stderr. */
   readonly quiet?: boolean;
 }
@@ -69,9 +72,20 @@ export async function loadOne(arg: string): Promise<Scenario> {
   return r.scenario;
 }
 
+export interface CliRunOptions {
+  policies?: string[];
+  seed?: number;
+  runs?: number;
+  mode?: Mode;
+  durationUs?: number;
+  kernel?: KernelKnobs;
+  pollNs?: number;
+  eventRingBytes?: Partial<RingBytes>;
+}
+
 /** Parse the common run flags into runner options. */
-export function runOptions(flags: RunFlags): { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs; pollNs?: number } {
-  const out: { policies?: string[]; seed?: number; runs?: number; mode?: Mode; durationUs?: number; kernel?: KernelKnobs; pollNs?: number } = {};
+export function runOptions(flags: RunFlags): CliRunOptions {
+  const out: CliRunOptions = {};
   if (flags.policy !== undefined) out.policies = flags.policy.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const seed = int('--seed', flags.seed, 0);
   if (seed !== undefined) out.seed = seed;
@@ -81,6 +95,12 @@ export function runOptions(flags: RunFlags): { policies?: string[]; seed?: numbe
   if (pollUs !== undefined) {
     if (pollUs > 10_000) throw new UsageError(`--poll-us: at most 10000 µs (the kernel thread spins that long before sleeping), got "${flags.pollUs}"`);
     out.pollNs = pollUs * 1000;
+  }
+  try {
+    const rings = parseRingMib(flags.ringMib);
+    if (rings !== undefined) out.eventRingBytes = rings;
+  } catch (e) {
+    throw e instanceof RingMibError ? new UsageError(e.message) : e;
   }
   if (flags.mode !== undefined) {
     if (!(MODES as readonly string[]).includes(flags.mode)) throw new UsageError(`--mode: expected ${MODES.join(' or ')}, got "${flags.mode}"`);
@@ -146,9 +166,10 @@ function droppedByText(r: Report): string | null {
 
 /**
  * The stderr warning when an event ring (or the deterministic runtime's buffer) overflowed in
- * any run: which runs, which threads, how many events. Null when none did.
+ * any run: which runs, which threads, how many events, and which rings to raise with --ring-mib
+ * (`rings`: the sizes the runs used). Null when none did.
  */
-export function droppedEventsWarning(reports: readonly Report[]): string | null {
+export function droppedEventsWarning(reports: readonly Report[], rings: RingBytes = ringBytes(undefined)): string | null {
   const hit = reports.filter((r) => (r.events.dropped ?? 0) > 0);
   if (hit.length === 0) return null;
   const SHOWN = 5;
@@ -157,6 +178,7 @@ export function droppedEventsWarning(reports: readonly Report[]): string | null 
     return `  ${r.scenario} · ${r.policy} · seed ${r.seed}: ${r.events.dropped} of ${r.events.count} events not kept${by === null ? '' : ` (${by})`}`;
   });
   if (hit.length > SHOWN) lines.push(`  … and ${hit.length - SHOWN} more run(s)`);
+  lines.push(...ringAdvice(hit, rings).map((a) => `  ${a}`));
   return `leasebreak: warning: ${hit.length} run(s) emitted more events than their event rings hold: the first events were kept, the rest counted (events.dropped, events.droppedBy); the trace, the lease-break phases and the event hash cover the kept ones only\n${lines.join('\n')}\n`;
 }
 
@@ -223,7 +245,7 @@ export async function runCommand(args: string[], flags: RunFlags): Promise<numbe
   }
   if (flags.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n');
   else process.stdout.write(reports.map(formatReport).join('\n\n') + '\n');
-  const dropped = droppedEventsWarning(reports);
+  const dropped = droppedEventsWarning(reports, ringBytes(opts.eventRingBytes));
   if (dropped !== null) process.stderr.write(dropped);
   if (ac.signal.aborted) process.stderr.write('leasebreak: interrupted; the reports above are partial and marked "interrupted"\n');
   return exitCodeFor(reports, ac.signal.aborted);

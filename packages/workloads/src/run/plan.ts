@@ -50,6 +50,8 @@ export interface PlanOptions {
   readonly kernel?: KernelKnobs;
   /** Threads runtime: the kernel thread's poll window in ns (RunSpec.pollNs); unset: the default. */
   readonly pollNs?: number;
+  /** Threads runtime: bytes of event ring per thread (RunSpec.eventRingBytes, `--ring-mib`); unset: the defaults. */
+  readonly eventRingBytes?: RunSpec['eventRingBytes'];
 }
 
 export interface Plan {
@@ -136,6 +138,7 @@ export function plan(s: Scenario, policyName: PolicyName, opts: PlanOptions): Pl
     barriers,
     seed: opts.seed,
     ...(opts.pollNs === undefined ? {} : { pollNs: opts.pollNs }),
+    ...(opts.eventRingBytes === undefined ? {} : { eventRingBytes: opts.eventRingBytes }),
     // Stress programs run for the duration; a scripted wait may last one lease-break-time; the
     // watchdog's limit comes on top. Past that the run is a hang.
     timeLimitNs: opts.durationUs * 1000 + breakNs + knobs.hungTaskTimeoutNs + 3e9,

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { POLICY_NAMES, type PolicyName } from '@leasebreak/model';
-import { DeterministicRuntime, type RunResult, ThreadsRuntime, distUrl } from '@leasebreak/runtime';
+import { DeterministicRuntime, type RunResult, type RunSpec, ThreadsRuntime, distUrl } from '@leasebreak/runtime';
 import type { KernelKnobs, Mode, Scenario } from '../scenario/types.js';
 import { BadInput, plan } from './plan.js';
 import { type Report, buildReport } from './report.js';
@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly kernel?: KernelKnobs;
   /** Threads runtime: how long the kernel thread polls before sleeping (ns); 0: never. */
   readonly pollNs?: number;
+  /** Threads runtime: bytes of event ring per thread (RunSpec.eventRingBytes); unset: the defaults. */
+  readonly eventRingBytes?: RunSpec['eventRingBytes'];
   readonly signal?: AbortSignal;
   /** Called after each run. */
   readonly onRun?: (done: number, total: number, report: Report) => void;
@@ -51,7 +53,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   for (const policy of policies) {
     for (let i = 0; i < runs; i++) {
       const seed = seed0 + i;
-      const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }), ...(opts.pollNs === undefined ? {} : { pollNs: opts.pollNs }) });
+      const p = plan(s, policy as PolicyName, { seed, durationUs, ...(opts.kernel === undefined ? {} : { kernel: opts.kernel }), ...(opts.pollNs === undefined ? {} : { pollNs: opts.pollNs }), ...(opts.eventRingBytes === undefined ? {} : { eventRingBytes: opts.eventRingBytes }) });
       let report: Report;
       let result: RunResult;
       if (opts.signal?.aborted) break;

@@ -15,6 +15,13 @@ export const CLIENT_JS = `(function () {
     var want = (reports[i].violations || []).length;
     if (listed !== want) console.error('leasebreak report: run ' + (i + 1) + ' shows ' + listed + ' violations of ' + want);
   }
+  for (var j = 0; j < reports.length; j++) {
+    var ev = reports[j].events || {};
+    if (!ev.droppedBy) continue;
+    var threads = Object.keys(Object.assign({}, ev.countBy || {}, ev.droppedBy)).length;
+    var threadRows = document.querySelectorAll('[data-events][data-run-index="' + j + '"] tr[data-events-thread]').length;
+    if (threadRows !== threads) console.error('leasebreak report: run ' + (j + 1) + ' shows events of ' + threadRows + ' threads of ' + threads);
+  }
   if (data.matrix) {
     var cells = document.querySelectorAll('td[data-outcome-cell]').length;
     var n = data.matrix.scenarios.length * data.matrix.policies.length;

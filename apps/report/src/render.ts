@@ -8,6 +8,7 @@ import type { Report } from '@leasebreak/workloads';
 import { type HistClass, type Series, histogram, percentilePlot } from './charts.js';
 import { CLIENT_JS } from './client.js';
 import { attrs, esc, fmtCount, fmtOffset, fmtUs, jsonForScript, num } from './html.js';
+import { droppedIn, eventsPanel } from './events.js';
 import { CSS } from './style.js';
 import { OP_FAMILIES, cssKey, fmtArg, timeline } from './timeline.js';
 
@@ -102,6 +103,7 @@ function header(input: RenderInput, title: string): string {
   const breaks = sumBy(rs, (r) => r.leaseBreaks.count);
   const leaked = sumBy(rs, (r) => r.pins.leaked);
   const worstP99 = Math.max(0, ...rs.filter((r) => r.leaseBreaks.count > 0).map((r) => r.leaseBreaks.latencyUs.p99));
+  const dropped = sumBy(rs, droppedIn);
   const kpi = (key: string, v: string, k: string, tone: '' | 'bad' | 'good' = ''): string => `<div class="kpi${tone === '' ? '' : ` ${tone}`}"${attrs({ 'data-kpi': key })}><div class="v">${v}</div><div class="k">${k}</div></div>`;
   const sub = [
     `${rs.length} run${rs.length === 1 ? '' : 's'}`,
@@ -120,6 +122,7 @@ function header(input: RenderInput, title: string): string {
     kpi('delayed', fmtCount(delayed), 'delayed-ok layout changes'),
     kpi('breaks', fmtCount(breaks), breaks > 0 ? `lease breaks · worst p99 ${esc(fmtUs(worstP99))}` : 'lease breaks'),
     kpi('pins-leaked', fmtCount(leaked), 'pins leaked', leaked > 0 ? 'bad' : ''),
+    dropped > 0 ? kpi('events-dropped', fmtCount(dropped), `events not kept (full event rings) in ${rs.filter((r) => droppedIn(r) > 0).length} run(s)`, 'bad') : '',
     `</div></header>`,
   ].join('');
 }
@@ -371,7 +374,7 @@ function runSection(r: Report, i: number, open: boolean): string {
   const facts = [
     `${r.mode}`,
     `${num(r.durationMs, 1)} ms`,
-    `events ${fmtCount(r.events?.count ?? 0)}${r.events?.hash ? ` · hash ${r.events.hash.slice(0, 16)}` : ''}`,
+    `events ${fmtCount(r.events?.count ?? 0)}${droppedIn(r) > 0 ? ` (${fmtCount(droppedIn(r))} not kept)` : ''}${r.events?.hash ? ` · hash ${r.events.hash.slice(0, 16)}` : ''}`,
     r.replay?.schedule ? `replay: seed ${r.replay.seed}, ${r.replay.schedule.length} scheduling choices` : `replay: seed ${r.replay?.seed ?? r.seed}`,
     `pins leaked ${r.pins.leaked}`,
     r.offline ? `offline scan: ${r.offline.stamped} stamped, ${r.offline.misplaced} misplaced` : '',
@@ -385,11 +388,12 @@ function runSection(r: Report, i: number, open: boolean): string {
       : `<details class="expectations"${held < r.expectations.length ? ' open' : ''}><summary${held < r.expectations.length ? ' class="bad"' : ''}>${esc(`Expectations: ${held} of ${r.expectations.length} held`)}</summary>${list}</details>`;
   const errors = r.processes.filter((p) => p.error !== undefined).map((p) => `<p class="note"><b>${esc(p.name)}</b>: program error</p><pre class="mono">${esc(p.error)}</pre>`).join('');
   return [
-    `<section class="run"${attrs({ id: `run-${i}`, 'data-run': true, 'data-run-index': i, 'data-scenario': r.scenario, 'data-policy': r.policy, 'data-seed': r.seed, 'data-status': r.status, 'data-latency-p50': lb.latencyUs.p50, 'data-lease-breaks': lb.count })}>`,
+    `<section class="run"${attrs({ id: `run-${i}`, 'data-run': true, 'data-run-index': i, 'data-scenario': r.scenario, 'data-policy': r.policy, 'data-seed': r.seed, 'data-status': r.status, 'data-latency-p50': lb.latencyUs.p50, 'data-lease-breaks': lb.count, 'data-events-dropped': droppedIn(r) })}>`,
     `<details${open ? ' open' : ''}><summary><header><h3>${esc(`#${i + 1} ${r.scenario}`)}</h3>${statusBadge(r.status)}<span>${esc(`policy ${r.policy} · seed ${r.seed}`)}</span><span class="facts">${esc(facts.join(' · '))}</span></header></summary>`,
     `<div class="body">`,
     r.detail === undefined ? '' : `<p class="note"><b>detail:</b> ${esc(r.detail)}</p>`,
     expectations,
+    eventsPanel(r, i),
     timeline(r, i),
     r.processes.map(workloadLine).join(''),
     errors,

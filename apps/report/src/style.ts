@@ -104,6 +104,11 @@ section.run header h3 { font-size: 15px; }
 section.run header .facts { color: var(--muted); font-size: 12.5px; }
 section.run .body { padding: 8px 12px 12px; }
 details.expectations > summary.bad { color: #912018; font-weight: 600; }
+details.events > summary.bad { color: #912018; font-weight: 600; }
+details.events.dropped { border-left: 3px solid var(--corruption); padding-left: 10px; }
+details.events table.grid { width: auto; min-width: 360px; }
+details.events tr.dropped td { background: #fef3f2; }
+p.note.bad { color: #912018; }
 ul.expect { list-style: none; padding: 0; margin: 4px 0 8px; font-size: 13px; columns: 2; column-gap: 28px; }
 ul.expect li { break-inside: avoid; padding: 1px 0; }
 ul.expect li.ok::before { content: "✓ "; color: var(--ok); font-weight: 700; }

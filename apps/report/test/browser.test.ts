@@ -124,6 +124,29 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
       expect(await page.locator('svg[data-timeline="0"] [data-lease-break]').count()).toBe(leases.leaseBreaks.breaks!.length);
       expect(await page.locator('svg[data-timeline="0"] rect.break-band').count()).toBeGreaterThan(0);
 
+      // Events per thread: the hostile run dropped 7 of 99 (kernel 5, its process 2): open,
+      // highlighted, every number in its row; a real run kept everything in its one buffer.
+      const last = reports.length - 1;
+      const events = page.locator(`details[data-events][data-run-index="${last}"]`);
+      expect(await events.getAttribute('open')).not.toBeNull();
+      expect(await events.evaluate((e) => e.classList.contains('dropped'))).toBe(true);
+      expect(await events.locator('summary').innerText()).toBe(`Events: 7 of 99 not kept (kernel 5, ${EVIL} 2)`);
+      const threads = Object.keys(evil.events.droppedBy!);
+      expect(await events.locator('tr[data-events-thread]').count()).toBe(threads.length);
+      for (const t of threads) {
+        const row = events.locator(`tr[data-events-thread="${t}"]`);
+        const count = evil.events.countBy![t]!;
+        const dropped = evil.events.droppedBy![t]!;
+        expect(await row.locator('td').allInnerTexts()).toEqual([t, String(count), String(count - dropped), String(dropped)]);
+        expect(await row.evaluate((e) => e.classList.contains('dropped'))).toBe(dropped > 0);
+        if (dropped > 0) expect(await row.locator('td').nth(3).evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { color: string } }).getComputedStyle(e).color)).toBe('rgb(180, 35, 24)');
+      }
+      expect(await page.locator('[data-kpi="events-dropped"] .v').innerText()).toBe('7');
+      const kept = page.locator('details[data-events][data-run-index="0"]');
+      expect(await kept.getAttribute('open')).toBeNull();
+      expect(await kept.locator('tr[data-events-thread="all"]').getAttribute('data-count')).toBe(String(leases.events.count));
+      expect(await kept.locator('tr[data-events-thread="all"]').getAttribute('data-dropped')).toBe('0');
+
       // Hostile names are text, not markup.
       expect(await page.locator(`tr[data-run-row][data-run-index="${reports.length - 1}"] td`).nth(1).innerText()).toBe(EVIL);
       expect(await page.locator('img').count()).toBe(0);

@@ -8,8 +8,11 @@ export const EVIL_SCRIPT = '</script><script>alert(2)</script>';
 
 const pct = (p50: number, p90: number, p99: number, p999: number, max: number): Report['leaseBreaks']['latencyUs'] => ({ p50, p90, p99, p999, max });
 
-/** A complete report with lease breaks, signals, a handler step, an errno and two violations. */
-export function syntheticReport(o: { name?: string; policy?: string; seed?: number; proc?: string; status?: Report['status'] } = {}): Report {
+/**
+ * A complete report with lease breaks, signals, a handler step, an errno and two violations; its
+ * event rings dropped 7 of 99 events (kernel 5, `proc` 2) unless `dropped` is false.
+ */
+export function syntheticReport(o: { name?: string; policy?: string; seed?: number; proc?: string; status?: Report['status']; dropped?: boolean } = {}): Report {
   const name = o.name ?? 'synthetic-race';
   const policy = o.policy ?? 'no-break';
   const seed = o.seed ?? 7;
@@ -69,7 +72,10 @@ export function syntheticReport(o: { name?: string; policy?: string; seed?: numb
     ],
     pins: { leaked: 1 },
     replay: { seed, schedule: [0, 1, 0, 2] },
-    events: { hash: '0123456789abcdef0123', count: 99 },
+    events:
+      o.dropped === false
+        ? { hash: '0123456789abcdef0123', count: 99, dropped: 0, droppedBy: { kernel: 0, lifecycle: 0, [proc]: 0, breaker: 0 }, countBy: { kernel: 60, lifecycle: 4, [proc]: 20, breaker: 15 } }
+        : { hash: '0123456789abcdef0123', count: 99, dropped: 7, droppedBy: { kernel: 5, lifecycle: 0, [proc]: 2, breaker: 0 }, countBy: { kernel: 60, lifecycle: 4, [proc]: 20, breaker: 15 } },
     detail: `detail mentions ${proc}`,
   };
 }

@@ -57,6 +57,9 @@ describe('renderReport', () => {
     expect(html.match(/<script/g)).toHaveLength(2);
     expect(html.match(/<\/script>/g)).toHaveLength(2);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    // A process name is a thread name in the events table: escaped in the attribute and the cell.
+    expect(html).toContain('data-events-thread="&lt;img src=x onerror=alert(1)&gt;"');
+    expect(html).toContain('<td>&lt;img src=x onerror=alert(1)&gt;</td><td class="num">20</td>');
     // The data block round-trips the hostile strings intact.
     const data = dataBlock(html) as { reports: Report[]; title: string };
     expect(data.title).toBe(EVIL);
@@ -117,6 +120,59 @@ describe('renderReport', () => {
     expect(html).toContain('/pmem/holder-victim + 8192 (0x2000)');
   });
 
+  it('shows events emitted / kept / dropped per thread, highlighted when a ring dropped', () => {
+    const a = syntheticReport();
+    const b = syntheticReport({ name: 'second', seed: 8, dropped: false });
+    const html = renderReport({ reports: [a, b] });
+    const panel = (i: number): string => {
+      const at = html.indexOf(tagWith(html, { 'data-events': true, 'data-run-index': i })!);
+      return html.slice(at, html.indexOf('</details>', at));
+    };
+    [a, b].forEach((r, i) => {
+      const p = panel(i);
+      const threads = Object.keys(r.events.droppedBy!);
+      expect(countTags(p, { 'data-events-thread': true })).toBe(threads.length);
+      for (const t of threads) {
+        const tag = tagWith(p, { 'data-events-thread': t });
+        const count = r.events.countBy![t]!;
+        const dropped = r.events.droppedBy![t]!;
+        expect([attr(tag, 'data-count'), attr(tag, 'data-kept'), attr(tag, 'data-dropped')]).toEqual([String(count), String(count - dropped), String(dropped)]);
+        // As text: the thread, then emitted, kept, dropped.
+        const row = p.slice(p.indexOf(tag!), p.indexOf('</tr>', p.indexOf(tag!)));
+        expect(row.replace(/<[^>]+>/g, '|').split('|').filter((x) => x !== '')).toEqual([t, String(count), String(count - dropped), String(dropped)]);
+        expect(tag!.includes('class="dropped"')).toBe(dropped > 0);
+      }
+      expect(attr(tagWith(html, { 'data-run': true, 'data-run-index': i }), 'data-events-dropped')).toBe(String(r.events.dropped));
+    });
+    // Run 0 dropped: the panel is open, marked, and says where; run 1 kept everything.
+    const open0 = tagWith(html, { 'data-events': true, 'data-run-index': 0 })!;
+    expect(open0).toMatch(/class="events dropped"/);
+    expect(open0).toMatch(/\sopen(\s|>)/);
+    expect(panel(0)).toContain('Events: 7 of 99 not kept (kernel 5, holder 2)');
+    expect(panel(0)).toContain('--ring-mib');
+    const open1 = tagWith(html, { 'data-events': true, 'data-run-index': 1 })!;
+    expect(open1).not.toMatch(/dropped"|\sopen(\s|>)/);
+    expect(panel(1)).toContain('Events: 99, all kept');
+    expect(attr(tagWith(html, { 'data-kpi': 'events-dropped' }), 'class')).toBe('kpi bad');
+    expect(html).toContain('<div class="v">7</div><div class="k">events not kept (full event rings) in 1 run(s)</div>');
+    // Nothing dropped anywhere: no KPI.
+    expect(renderReport({ reports: [b] })).not.toContain('data-kpi="events-dropped"');
+  });
+
+  it('events per thread from older reports: no counts → dashes; no droppedBy → no panel', () => {
+    const r = syntheticReport();
+    const { countBy: _, ...noCounts } = r.events;
+    const html = renderReport({ reports: [{ ...r, events: noCounts }] });
+    const tag = tagWith(html, { 'data-events-thread': 'kernel' })!;
+    expect(attr(tag, 'data-dropped')).toBe('5');
+    expect(attr(tag, 'data-count')).toBeUndefined();
+    expect(html.slice(html.indexOf(tag), html.indexOf('</tr>', html.indexOf(tag)))).toContain('<td class="num">—</td><td class="num">—</td><td class="num pos c-corruption">5</td>');
+    const old = renderReport({ reports: [{ ...r, events: { hash: 'x', count: 3 } }] });
+    expect(countTags(old, { 'data-events': true })).toBe(0);
+    expect(markup(old)).not.toContain('data-events-thread');
+    expect(old).not.toContain('data-kpi="events-dropped"');
+  });
+
   it('draws the matrix: one cell per scenario × policy, with what was seen', () => {
     const reports = [syntheticReport(), syntheticReport({ policy: 'mainline', status: 'passed' }), syntheticReport({ name: 'other', policy: 'no-break', status: 'error' })];
     const m = matrixOf(reports, ['synthetic-race', 'other'], ['no-break', 'mainline']);
@@ -164,6 +220,12 @@ describe('renderReport', () => {
     expect(noBreak.violations.length).toBeGreaterThan(0);
     expect(countTags(html, { 'data-violation': true, 'data-run-index': 1 })).toBe(noBreak.violations.length);
     expect(countTags(html, { 'data-violation': true, 'data-run-index': 2 })).toBe(mainline.violations.length);
+    // Events per thread, from the report the runner built: the deterministic runtime's one buffer.
+    reports.forEach((r, i) => {
+      const at = html.indexOf(tagWith(html, { 'data-events': true, 'data-run-index': i })!);
+      const row = tagWith(html.slice(at), { 'data-events-thread': 'all' });
+      expect([attr(row, 'data-count'), attr(row, 'data-kept'), attr(row, 'data-dropped')]).toEqual([String(r.events.count), String(r.events.count), '0']);
+    });
     expect(renderReport({ reports })).toBe(html);
   });
 });

@@ -97,6 +97,8 @@ export interface Report {
      * name; deterministic runs `all` (one buffer). Absent in older reports.
      */
     readonly droppedBy?: Readonly<Record<string, number>>;
+    /** Events emitted (kept or dropped) per thread, keyed as `droppedBy`. Absent in older reports. */
+    readonly countBy?: Readonly<Record<string, number>>;
   };
   /** Why the run ended abnormally, if it did. */
   readonly detail?: string;
@@ -303,7 +305,7 @@ export function buildReport(s: Scenario, policy: string, r: RunResult, schedule:
     expectations,
     pins: { leaked: r.audit.pinsHeld },
     replay: { seed: r.seed, schedule },
-    events: { hash: r.eventHash, count: r.eventCount, dropped: r.eventsDropped, droppedBy: r.eventsDroppedBy },
+    events: { hash: r.eventHash, count: r.eventCount, dropped: r.eventsDropped, droppedBy: r.eventsDroppedBy, countBy: r.eventCountBy },
     ...(r.detail === undefined ? {} : { detail: r.detail }),
   };
 }

@@ -116,7 +116,7 @@ export interface RunSpec {
   readonly keepEvents?: boolean;
   /**
    * Threads runtime: bytes of event ring per thread (default DEFAULT_RING_BYTES from
-   * @leasebreak/trace: kernel 64 MiB, each process 64 MiB, the main thread 8 MiB). Only what is
+   * @leasebreak/trace: kernel 64 MiB, each process 64 MiB, the lease-lifecycle thread 8 MiB). Only what is
    * written takes memory; a full ring keeps its first events and counts the rest as dropped.
    */
   readonly eventRingBytes?: { readonly kernel?: number; readonly process?: number; readonly lifecycle?: number };
@@ -162,8 +162,8 @@ export interface RunResult {
   /** Events counted but not kept (a full ring or buffer), in all. */
   readonly eventsDropped: number;
   /**
-   * Events not kept, per thread: threads runtime `kernel`, `main` (the lease machines) and each
-   * process by name (`name (pid N)` if a process is itself called kernel or main); the
+   * Events not kept, per thread: threads runtime `kernel`, `lifecycle` (the lease machines) and each
+   * process by name (`name (pid N)` if a process is itself called kernel or lifecycle); the
    * deterministic runtime has one buffer (MAX_EVENTS), `all`.
    */
   readonly eventsDroppedBy: Readonly<Record<string, number>>;

@@ -10,6 +10,7 @@ import { type EventSink, MAX_EVENTS, type SimEvent, hashEvents } from '@leasebre
 import { Prng } from '../prng.js';
 import { buildKernel } from '../setup.js';
 import { allocShared } from '../shared.js';
+import { reclaimRunMemory } from '../memory.js';
 import { auditKernel } from '../collect.js';
 import type { CellWaitResult, ProcessContext, ProcessOutcome, ProgramModule, RunResult, RunSpec, Runtime } from '../types.js';
 
@@ -157,6 +158,7 @@ export class DeterministicRuntime implements Runtime {
     lifecycles.feed(kernel.lifecycles.take());
     lifecycles.stop();
     for (const t of kernel.tasks.values()) if (!t.exited) kernel.reportPending(t);
+    reclaimRunMemory(); // dead runs' shared buffers: see memory.ts
     const processes = spec.processes.map((p) => outcomes.get(p.name) ?? { name: p.name, pid: pids[p.name]!, exit: kernel.tasks.get(pids[p.name]!)?.exitStatus ?? null, output: partial.get(p.name) ?? null });
     return { audit: auditKernel(kernel), pmem: shared.pmem, mode: 'deterministic', seed: spec.seed, status, ...(detail === undefined ? {} : { detail }), durationNs: clock.now(), processes, events, eventHash: keep ? hashEvents(events) : '', eventCount, eventsDropped, eventsDroppedBy: { all: eventsDropped }, eventCountBy: { all: eventCount } };
   }

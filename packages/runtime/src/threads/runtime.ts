@@ -6,6 +6,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { DEFAULT_RING_BYTES, type RingContents, type SimEvent, hashEvents, mergeByTime, newEventRing, readEventRing } from '@leasebreak/trace';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
+import { reclaimRunMemory } from '../memory.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
 import type { KernelAudit } from '../collect.js';
 import { CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
@@ -208,6 +209,8 @@ export class ThreadsRuntime implements Runtime {
       ring();
       api[releaseProxy]();
       await Promise.all([...workers, kworker, lworker].map((w) => w.terminate()));
+      // Dead runs' shared buffers (this one's are still the caller's): see memory.ts.
+      reclaimRunMemory();
     }
   }
 }

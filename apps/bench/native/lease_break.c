@@ -18,10 +18,12 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t lease_fd = -1;
+static volatile sig_atomic_t released = 0;
 
 static void on_sigio(int sig) {
   (void)sig;
   fcntl(lease_fd, F_SETLEASE, F_UNLCK);
+  released = 1;
 }
 
 static long long now_ns(void) {
@@ -63,19 +65,28 @@ int main(int argc, char **argv) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigio; /* no SA_RESTART, as leasebreak's handlers */
     sigaction(SIGIO, &sa, NULL);
+    /* SIGIO stays blocked except inside sigsuspend: a break that lands between the check and
+     * the wait is taken by sigsuspend, not lost (pause() after the check would sleep for ever). */
+    sigset_t sigio, waitmask;
+    sigemptyset(&sigio);
+    sigaddset(&sigio, SIGIO);
+    sigprocmask(SIG_BLOCK, &sigio, &waitmask);
+    sigdelset(&waitmask, SIGIO);
     int fd = open(path, O_RDONLY);
     lease_fd = fd;
     int cpu = sched_getcpu();
     if (write(hcpu[1], &cpu, sizeof cpu) != sizeof cpu) return 1;
     for (int i = 0; i < n; i++) {
+      released = 0;
       while (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
         if (errno != EAGAIN) { perror("F_SETLEASE"); return 1; }
         sched_yield();
       }
       char c = 1;
       if (write(ready[1], &c, 1) != 1) return 1;
-      /* Wait for the break: the handler releases; then wait for the lease to be gone. */
-      while (fcntl(fd, F_GETLEASE) != F_UNLCK) pause();
+      /* Wait for the break: the handler releases. (Not F_GETLEASE: while a break is pending it
+       * already answers F_UNLCK, the target type, before anyone has released anything.) */
+      while (!released) sigsuspend(&waitmask);
     }
     return 0;
   }

@@ -37,10 +37,10 @@ export function buildHostProbe(): { ok: true; path: string } | { ok: false; reas
 }
 
 /** Run the probe: `n` breaks with both processes on CPU 0 (`same`) or on CPUs 0 and 1. */
-export function hostLeaseBreak(probe: string, n: number, same: boolean): HostBreak {
+export function hostLeaseBreak(probe: string, n: number, same: boolean, timeoutMs = 120_000): HostBreak {
   const dir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir(); // tmpfs where there is one
   const file = join(dir, `leasebreak-probe-${process.pid}`);
-  const out = execFileSync(probe, [file, String(n), same ? '1' : '0'], { encoding: 'utf8', timeout: 120_000 }).trim();
+  const out = execFileSync(probe, [file, String(n), same ? '1' : '0'], { encoding: 'utf8', timeout: timeoutMs }).trim();
   const [m, p50, p99, max, hc, bc] = out.split(/\s+/).map(Number);
   return { placement: same ? 'same CPU' : 'two CPUs', n: m!, p50Ns: p50!, p99Ns: p99!, maxNs: max!, holderCpu: hc!, breakerCpu: bc! };
 }

@@ -56,4 +56,16 @@ describe('LifecycleDriver', () => {
     expect(transitions(sink).filter((t) => t.includes('overdue'))).toEqual(['110ms breaking.timed→breaking.overdue']);
     d.stop();
   });
+
+  it('on a clock that never fires (the threads runtime\'s lifecycle thread), advance(end) fires the timers due by then, and no later one', () => {
+    const silent = { now: () => 0, setTimer: () => 0, clearTimer: () => {} };
+    const sink = new MemorySink();
+    const d = new LifecycleDriver(silent, sink);
+    d.feed(ITEMS.slice(0, 2));
+    d.advance(109 * MS);
+    expect(transitions(sink).filter((t) => t.includes('overdue'))).toEqual([]);
+    d.advance(110 * MS);
+    expect(transitions(sink).filter((t) => t.includes('overdue'))).toEqual(['110ms breaking.timed→breaking.overdue']);
+    d.stop();
+  });
 });

@@ -54,4 +54,13 @@ describe('runtimes', () => {
   it('threads: a breaker really blocks until the holder (another thread) releases', async () => {
     for (const seed of [1, 2, 3]) check(await new ThreadsRuntime().run(spec(seed)));
   }, 30_000);
+
+  it('threads: the lifecycle machines, fed their batches only when the run ends, step exactly as in the deterministic run', async () => {
+    type R = Awaited<ReturnType<ThreadsRuntime['run']>>;
+    const steps = (r: R): string[] => r.events.flatMap((e) => (e.kind === 'lease.transition' ? [`${e.from}→${e.to} on ${e.event}`] : []));
+    const det = steps(await new DeterministicRuntime().run(spec(1)));
+    expect(det.length).toBeGreaterThanOrEqual(3);
+    expect(det).toContain('breaking.timed→released on lease.release');
+    for (const seed of [1, 2]) expect(steps(await new ThreadsRuntime().run(spec(seed)))).toEqual(det);
+  }, 30_000);
 });

@@ -25,7 +25,7 @@ export function distUrl(rel: string, base: string): URL {
  * Workers get a clean execArgv: a test runner's `--conditions source` would make them load
  * workspace packages as TypeScript source, which Node 20 cannot run.
  */
-const WORKER_OPTS = { execArgv: [] as string[] };
+const WORKER_OPTS = { execArgv: process.env.LB_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/lb/prof", "--cpu-prof-interval=50"] : ([] as string[]) };
 
 const KERNEL_WORKER = distUrl('./kernel.worker.js', import.meta.url);
 const PROCESS_WORKER = distUrl('./process.worker.js', import.meta.url);
@@ -154,18 +154,19 @@ export class ThreadsRuntime implements Runtime {
       if (collected === null) {
         status = 'error';
         detail = `the kernel thread did not answer within ${collectMs / 1000} s (stuck in the model: a simulator bug); the events are those written until then`;
-      } else {
-        // The machines take the last items once every batch posted before the collect is fed.
-        const finish: FinishMessage = { type: 'finish', items: collected.leaseItems, batches: collected.leaseBatches };
-        const finished = new Promise<null>((r) => lworker.once('message', () => r(null)));
-        lworker.postMessage(finish);
-        let lifecycleTimer: NodeJS.Timeout | undefined;
-        const failed = await Promise.race([finished, lifecycleFailed, new Promise<string>((r) => (lifecycleTimer = setTimeout(() => r(`the lease-lifecycle thread did not finish within ${collectMs / 1000} s`), collectMs)))]);
-        clearTimeout(lifecycleTimer);
-        if (failed !== null) {
-          status = 'error';
-          detail = `simulator bug in the lease-lifecycle machines: ${failed}`;
-        }
+      }
+      // The machines take the last items once every batch posted before the collect is fed (they
+      // hold their batches until then: lifecycle.worker.ts). Without a collect, they mirror what
+      // the kernel posted.
+      const finish: FinishMessage = collected === null ? { type: 'finish', items: [], batches: 0, endNs: null } : { type: 'finish', items: collected.leaseItems, batches: collected.leaseBatches, endNs: collected.nowNs };
+      const finished = new Promise<null>((r) => lworker.once('message', () => r(null)));
+      lworker.postMessage(finish);
+      let lifecycleTimer: NodeJS.Timeout | undefined;
+      const failed = await Promise.race([finished, lifecycleFailed, new Promise<string>((r) => (lifecycleTimer = setTimeout(() => r(`the lease-lifecycle thread did not finish within ${collectMs / 1000} s`), collectMs)))]);
+      clearTimeout(lifecycleTimer);
+      if (failed !== null && collected !== null) {
+        status = 'error';
+        detail = `simulator bug in the lease-lifecycle machines: ${failed}`;
       }
       const names = ringNames(spec.processes.map((p) => ({ name: p.name, pid: pids[p.name]! })));
       const rings: RingContents[] = [readEventRing(kernelRing, collected?.ring), readEventRing(lifecycleRing), ...processRings.map((b) => readEventRing(b))];

@@ -23,9 +23,15 @@ export function distUrl(rel: string, base: string): URL {
 
 /**
  * Workers get a clean execArgv: a test runner's `--conditions source` would make them load
- * workspace packages as TypeScript source, which Node 20 cannot run.
+ * workspace packages as TypeScript source, which Node 20 cannot run. LEASEBREAK_CPU_PROF=DIR
+ * profiles every thread of a run instead (node --cpu-prof: one .cpuprofile per thread in DIR,
+ * for Chrome DevTools or speedscope).
  */
-const WORKER_OPTS = { execArgv: process.env.LB_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/lb/prof", "--cpu-prof-interval=50"] : ([] as string[]) };
+export function workerExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = env.LEASEBREAK_CPU_PROF;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+const WORKER_OPTS = { execArgv: workerExecArgv() };
 
 const KERNEL_WORKER = distUrl('./kernel.worker.js', import.meta.url);
 const PROCESS_WORKER = distUrl('./process.worker.js', import.meta.url);

@@ -25,11 +25,21 @@ function fullGc(): (() => void) | null {
   return gc;
 }
 
-/** After a run: collect if dead runs' buffers may be holding more than `limit` bytes. */
-export function reclaimRunMemory(limit = RECLAIM_BYTES, used: () => number = () => process.memoryUsage().arrayBuffers): boolean {
+/**
+ * After a run: collect if dead runs' buffers may be holding more than `limit` bytes. `collect` is
+ * V8's full collection (null where the embedder forbids it). Return: whether it collected.
+ */
+export function reclaimRunMemory(
+  limit = RECLAIM_BYTES,
+  used: () => number = () => process.memoryUsage().arrayBuffers,
+  collect: () => (() => void) | null = fullGc,
+): boolean {
   if (used() <= limit) return false;
-  const f = fullGc();
+  const f = collect();
   if (f === null) return false;
+  // Twice: a collection hands dead buffers to a background sweeper, which the next collection
+  // waits for; after one alone, a loaded machine often still holds them a while.
+  f();
   f();
   return true;
 }

@@ -57,14 +57,14 @@ describe('LifecycleDriver', () => {
     d.stop();
   });
 
-  it('on a clock that never fires (the threads runtime\'s lifecycle thread), advance(end) fires the timers due by then, and no later one', () => {
-    const silent = { now: () => 0, setTimer: () => 0, clearTimer: () => {} };
+  it('fed after the fact on a clock at 0 (the threads runtime\'s lifecycle thread), moving it to the run\'s end fires the timers due by then, and no later one', () => {
+    const clock = new ManualClock();
     const sink = new MemorySink();
-    const d = new LifecycleDriver(silent, sink);
+    const d = new LifecycleDriver(clock, sink);
     d.feed(ITEMS.slice(0, 2));
-    d.advance(109 * MS);
+    clock.advanceTo(109 * MS);
     expect(transitions(sink).filter((t) => t.includes('overdue'))).toEqual([]);
-    d.advance(110 * MS);
+    clock.advanceTo(110 * MS);
     expect(transitions(sink).filter((t) => t.includes('overdue'))).toEqual(['110ms breaking.timed→breaking.overdue']);
     d.stop();
   });

@@ -199,11 +199,6 @@ export class LifecycleDriver {
     }
   }
 
-  /** Fire, in time order, every machine timer due at or before `atNs` (the run's end, say). */
-  advance(atNs: number): void {
-    if (this.timers.size > 0) this.runTimersDue(atNs);
-  }
-
   stop(): void {
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();

@@ -13,7 +13,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { type Clock, type LeaseItem, LifecycleDriver } from '@leasebreak/model';
+import { type LeaseItem, LifecycleDriver, ManualClock } from '@leasebreak/model';
 import { EventRing } from '@leasebreak/trace';
 import { lowerThisThread } from './priority.js';
 
@@ -39,13 +39,11 @@ export const BACKLOG_MAX = 1 << 16;
 
 const d = workerData as LifecycleWorkerData;
 lowerThisThread();
-const origin = BigInt(d.originNs);
-/** Kernel time; timers are never armed here: the driver fires them as it is fed (advance at the end). */
-const clock: Clock = {
-  now: () => Number(process.hrtime.bigint() - origin),
-  setTimer: () => 0,
-  clearTimer: () => {},
-};
+/**
+ * Kernel time that moves only when told: the driver fires the machines' timers as it is fed
+ * (each item's time), and the finish moves the clock to the run's end.
+ */
+const clock = new ManualClock();
 const driver = new LifecycleDriver(clock, new EventRing(d.ring));
 let fed = 0;
 let finishing: FinishMessage | null = null;
@@ -63,7 +61,7 @@ function finishIfReady(): void {
   if (finishing === null || fed < finishing.batches) return;
   feedBacklog();
   driver.feed(finishing.items);
-  if (finishing.endNs !== null) driver.advance(finishing.endNs);
+  if (finishing.endNs !== null && finishing.endNs > clock.now()) clock.advanceTo(finishing.endNs);
   driver.stop();
   d.leasePort.close();
   parentPort!.postMessage({ type: 'finished' });

@@ -110,7 +110,7 @@ export interface RunSpec {
   /** Barrier name → process names that take part. */
   readonly barriers: Readonly<Record<string, readonly string[]>>;
   readonly seed: number;
-  /** Give up after this much (real or virtual) time: the run is reported as a hang. */
+  /** Give up after this much (real or virtual) time from the start gate (programs loaded): the run is reported as a hang. */
   readonly timeLimitNs: number;
   /** Keep the event stream in the result (the report needs it). Default true. */
   readonly keepEvents?: boolean;
@@ -126,6 +126,8 @@ export interface RunSpec {
    * every hop is a sleep and a wake. Default DEFAULT_POLL_NS (50 µs).
    */
   readonly pollNs?: number;
+  /** Threads runtime: how long the process threads may take to load their programs (default 60 s). */
+  readonly startupTimeoutMs?: number;
   /**
    * Threads runtime: how long (ms) the kernel thread, then the lease-lifecycle thread, may take to
    * answer at the end of the run before it counts as stuck: the run ends with status 'error' and

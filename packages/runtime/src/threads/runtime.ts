@@ -86,10 +86,14 @@ export class ThreadsRuntime implements Runtime {
       const done = new Promise<void>((r) => (allDone = r));
       if (remaining === 0) allDone();
       let notReady = spec.processes.length;
+      let opened!: () => void;
+      const gateOpen = new Promise<void>((r) => (opened = r));
       const go = (): void => {
         Atomics.store(ctl, CTL_GO, 1);
         Atomics.notify(ctl, CTL_GO);
+        opened();
       };
+      if (notReady === 0) go();
       spec.processes.forEach((p, index) => {
         const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared, ring: processRings[index]!, ...(spec.pollNs === undefined ? {} : { pollNs: spec.pollNs }) };
         const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
@@ -125,8 +129,19 @@ export class ThreadsRuntime implements Runtime {
       });
       let status: RunResult['status'] = 'ok';
       let detail: string | undefined;
+      // The time limit counts from the start gate, as the deterministic runtime's virtual time
+      // does: loading the programs (slow on a loaded machine) is not the run. A program that
+      // never finishes loading holds the gate shut: STARTUP_TIMEOUT_MS ends that run.
+      const startupMs = spec.startupTimeoutMs ?? STARTUP_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.ceil(spec.timeLimitNs / 1e6))));
+      let startupTimer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout' | 'startup'>((r) => {
+        startupTimer = setTimeout(() => r('startup'), startupMs);
+        void gateOpen.then(() => {
+          clearTimeout(startupTimer);
+          timer = setTimeout(() => r('timeout'), Math.ceil(spec.timeLimitNs / 1e6));
+        });
+      });
       // One signal serves every run of a matrix: the listener goes when this run ends.
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<'abort'>((r) => {
@@ -138,10 +153,14 @@ export class ThreadsRuntime implements Runtime {
       const hung = w.async ? w.value.then(() => 'hang' as const) : Promise.resolve('hang' as const);
       const why = await Promise.race([done.then(() => 'done' as const), timedOut, aborted, hung, kernelFailed]);
       clearTimeout(timer);
+      clearTimeout(startupTimer);
       if (onAbort !== undefined) abort?.removeEventListener('abort', onAbort);
       if (why === 'timeout') {
         status = 'hang';
         detail = `time limit of ${spec.timeLimitNs / 1e6} ms reached with ${remaining} process(es) still running`;
+      } else if (why === 'startup') {
+        status = 'error';
+        detail = `the process threads did not all load their programs within ${startupMs / 1000} s (a program module that never finishes loading?)`;
       } else if (why === 'abort') status = 'interrupted';
       else if (why === 'hang') status = 'hang';
       // Daemons (the NIC) stop where they stand; their output is their last progress report.
@@ -224,6 +243,8 @@ export class ThreadsRuntime implements Runtime {
 
 /** How long the kernel thread may take to answer collect() before it counts as stuck (RunSpec.collectTimeoutMs overrides). */
 const COLLECT_TIMEOUT_MS = 10_000;
+/** How long the process threads may take to load their programs before the start gate (RunSpec.startupTimeoutMs). */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 /** The audit of a run whose kernel thread never answered: nothing known. */
 const NO_AUDIT: KernelAudit = { files: [], pinsHeld: 0, fsck: [], paths: {} };

@@ -45,7 +45,7 @@ export { fsck } from './fs/fsck.js';
 export type { FsckOptions } from './fs/fsck.js';
 export { ManualClock } from './kernel/clock.js';
 export type { Clock, TimerHandle } from './kernel/clock.js';
-export { WaitQueue, sleepOn } from './kernel/sched.js';
+export { WaitQueue, sleepOn, wakeupCount } from './kernel/sched.js';
 export type { WakeReason } from './kernel/sched.js';
 export { SIGNALS, SIGIO, SIGKILL, SIGRTMIN, NSIG, SignalState, parseSignal, signame } from './kernel/signal.js';
 export type { SigInfo, Disposition } from './kernel/signal.js';

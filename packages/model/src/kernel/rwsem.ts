@@ -4,6 +4,7 @@
  * later readers. Sleeps here are uninterruptible (TASK_UNINTERRUPTIBLE, as down_write is), so a
  * task queued behind a holder that never lets go is what the hung-task watchdog reports.
  */
+import { noteWakeup } from './sched.js';
 import type { Task } from './task.js';
 
 interface Waiter {
@@ -76,12 +77,14 @@ export class RwSem {
         if (!this.canWrite()) return;
         this.waiters.shift();
         this.writer = w.task;
+        noteWakeup();
         w.resolve();
         return;
       }
       if (this.writer !== null) return;
       this.waiters.shift();
       this.readers.set(w.task, (this.readers.get(w.task) ?? 0) + 1);
+      noteWakeup();
       w.resolve();
     }
   }

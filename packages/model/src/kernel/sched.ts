@@ -34,7 +34,25 @@ export class WaitQueue {
   }
 }
 
+let wakeups = 0;
+
+/**
+ * How many sleeps have ended so far (woken, timed out, interrupted, killed; rw_semaphore grants
+ * too), in this thread. A woken sleeper goes on running in microtasks: a runtime that has seen no
+ * wake-up since a syscall's answer knows nothing else of the kernel is left running, and may
+ * block without first giving the event loop a turn.
+ */
+export function wakeupCount(): number {
+  return wakeups;
+}
+
+/** A sleep ended (sched.ts and rwsem.ts). */
+export function noteWakeup(): void {
+  wakeups++;
+}
+
 function finish(s: Sleeper, r: WakeReason): void {
+  wakeups++;
   for (const q of s.queues) q.sleepers.delete(s);
   if (s.timer !== null) s.clock.clearTimer(s.timer);
   s.timer = null;

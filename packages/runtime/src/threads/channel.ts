@@ -75,6 +75,12 @@ export const CTL_KRUNNING = 4;
 /** 1 while spinning pays (the kernel thread polls, a CPU is spare): processes may spin for answers. */
 export const CTL_SPIN = 5;
 /**
+ * Bumped by the main thread with every control call it posts to the kernel thread (Comlink:
+ * ready, collect), before it rings the doorbell. The kernel thread takes messages only when its
+ * event loop turns, which it skips on the syscall fast path: a changed value asks for a turn.
+ */
+export const CTL_CONTROL = 6;
+/**
  * How long the kernel thread polls its doorbell before it sleeps, and the most a process spins
  * for an answer, by default. A real syscall runs on the caller's CPU and costs no wake-up; the
  * model's kernel is another thread, so entering it would cost one. Polling (io_uring's SQPOLL

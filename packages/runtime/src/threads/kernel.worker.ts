@@ -6,12 +6,12 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
-import { type LeaseItem, syscall, type SyscallRequest } from '@leasebreak/model';
+import { type LeaseItem, syscall, type SyscallRequest, wakeupCount } from '@leasebreak/model';
 import { EventRing, type RingMark } from '@leasebreak/trace';
 import { buildKernel } from '../setup.js';
 import { type KernelAudit, auditKernel } from '../collect.js';
 import type { RunSpec, SharedRegions } from '../types.js';
-import { BUSY, CTL_DOORBELL, CTL_HANG, CTL_KRUNNING, CTL_SIGWORD_BASE, CTL_SPIN, CTL_STOP, Channel, DEFAULT_POLL_NS, PARKED, REQ, RESP } from './channel.js';
+import { BUSY, CTL_CONTROL, CTL_DOORBELL, CTL_HANG, CTL_KRUNNING, CTL_SIGWORD_BASE, CTL_SPIN, CTL_STOP, Channel, DEFAULT_POLL_NS, PARKED, REQ, RESP } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import { PollWindow, SpareCpuGate, spinUntil } from './poll.js';
 import { availableParallelism } from 'node:os';
@@ -96,12 +96,48 @@ const entered: Channel[] = [];
 let leaseBatches = 0;
 
 /**
- * Serve every channel with a request. Return: the answers of the syscalls started, so the loop
- * can wait for those that finish at once (most do) with microtasks alone, no event-loop turn.
+ * Event-loop turns. A turn (setImmediate) costs ~1.5–2 µs, as much as the JavaScript of a whole
+ * null syscall, and on one CPU every µs the kernel thread spends before it sleeps is on the
+ * caller's round trip. The loop turns only when something may need it: a control call posted
+ * (CTL_CONTROL), a sleeper woken (its syscall goes on in microtasks, and may wake others), a call
+ * still unanswered after its microtasks, or TURN_EVERY_MS since the last turn.
  */
-function serve(): Promise<void>[] {
+const TURN_EVERY_MS = 5;
+/**
+ * Microtask turns a syscall that does not sleep may take to answer before the loop turns instead
+ * (a null syscall takes 2, open, close and fcntl 3–4; one that sleeps takes them all).
+ */
+const MICROTASK_TURNS = 16;
+let lastTurnMs = performance.now();
+let turnWakeups = wakeupCount();
+let controlSeen = 0;
+
+async function turn(): Promise<void> {
+  await settle();
+  lastTurnMs = performance.now();
+  turnWakeups = wakeupCount();
+  controlSeen = Atomics.load(ctl, CTL_CONTROL);
+}
+
+/** Must the event loop turn before the kernel thread goes on (or sleeps)? */
+function turnNeeded(): boolean {
+  return wakeupCount() !== turnWakeups || Atomics.load(ctl, CTL_CONTROL) !== controlSeen || performance.now() - lastTurnMs >= TURN_EVERY_MS;
+}
+
+/** The syscalls started by one serve() pass, and how many of them are still unanswered. */
+interface Pass {
+  readonly started: Promise<void>[];
+  left: number;
+}
+
+/**
+ * Serve every channel with a request. Return: the syscalls started, so the loop can wait for
+ * those that finish at once (most do) with microtasks alone, no event-loop turn.
+ */
+function serve(): Pass {
   const k = built!.kernel;
   const started: Promise<void>[] = [];
+  const pass: Pass = { started, left: 0 };
   for (let i = 0; i < channels.length; i++) {
     const ch = channels[i]!;
     if (ch.state !== REQ) continue;
@@ -113,29 +149,41 @@ function serve(): Promise<void>[] {
         ch.write(resp);
         ch.state = RESP;
         Atomics.notify(ch.words, 0);
+        pass.left--;
       },
       (e: unknown) => {
         // A broken invariant: answer so the process does not hang, and report it loudly.
         ch.write({ ret: -1, errno: 'EIO', killed: null, handlers: [], simError: e instanceof Error ? (e.stack ?? e.message) : String(e) });
         ch.state = RESP;
         Atomics.notify(ch.words, 0);
+        pass.left--;
       },
     );
     started.push(answered);
+    pass.left++;
   }
-  return started;
+  return pass;
+}
+
+/**
+ * Wait for the syscalls just started: those that do not sleep answer within a few microtask
+ * turns. If one has not (it sleeps, or is slow), the event loop turns meanwhile.
+ */
+async function answers(pass: Pass): Promise<void> {
+  for (let i = 0; i < MICROTASK_TURNS && pass.left > 0; i++) await null;
+  if (pass.left > 0) await Promise.race([Promise.all(pass.started), turn()]);
 }
 
 async function loop(): Promise<void> {
   for (;;) {
     const seen = Atomics.load(ctl, CTL_DOORBELL);
-    const started = built !== null ? serve() : [];
+    const pass = built !== null ? serve() : null;
     const fired = clock.runDue();
     built?.kernel.pollCells();
-    // Answer quickly: syscalls that complete without waiting settle within microtasks; give the
-    // event loop a turn (Comlink control calls, long waits) only when something else is pending.
-    if (started.length > 0 && fired === 0) await Promise.race([Promise.all(started), settle()]);
-    else await settle();
+    // Answer quickly: syscalls that complete without waiting settle within microtasks; the event
+    // loop turns (Comlink control calls, sleepers woken above) only when something needs it.
+    if (pass !== null && pass.left > 0 && fired === 0) await answers(pass);
+    if (turnNeeded()) await turn();
     // Calls still unanswered sleep in the kernel: tell their callers to stop spinning.
     for (const ch of entered) if (ch.state === BUSY) ch.state = PARKED;
     entered.length = 0;
@@ -145,10 +193,12 @@ async function loop(): Promise<void> {
     // a postMessage wakes that thread, which costs the poster tens of µs on a VM.
     const lifecycles = built?.kernel.lifecycles;
     if (lifecycles !== undefined && (lifecycles.pending >= LEASE_BATCH_MAX || clock.now() - (lifecycles.oldestNs ?? Infinity) >= LEASE_BATCH_NS)) postLeases();
-    // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer)
-    // may need more microtask turns than the syscalls just started did.
-    await settle();
-    if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
+    // Before blocking, let every continuation finish: a sleeper woken above (pollCells, a timer,
+    // a release) may need more turns than the syscalls just started did.
+    if (turnNeeded()) {
+      await turn();
+      if (Atomics.load(ctl, CTL_DOORBELL) !== seen) continue;
+    }
     const next = clock.nextDeadline();
     let timeoutMs = next === null ? 100 : Math.max(0, (next - clock.now()) / 1e6);
     // A page refcount can drop on another thread (Atomics.sub): look again within 1 ms.

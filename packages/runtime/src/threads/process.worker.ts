@@ -2,7 +2,7 @@
  * A process thread: runs one program. Its syscalls go to the kernel thread over its channel and
  * block this thread in Atomics.wait until the answer comes (one wake each way).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResponse } from '@leasebreak/model';
 import { EventRing } from '@leasebreak/trace';
 import { Prng } from '../prng.js';
@@ -26,6 +26,8 @@ export interface ProcessWorkerData {
   readonly ring: SharedArrayBuffer;
   /** RunSpec.pollNs: the most this thread spins for an answer before it sleeps. */
   readonly pollNs?: number;
+  /** Where ProcessContext.progress posts (the main thread drains it when the process ends). */
+  readonly progress: MessagePort;
 }
 
 const d = workerData as ProcessWorkerData;
@@ -75,7 +77,7 @@ const ctx: ProcessContext = {
   random: () => rng.next(),
   schedPoint: () => Promise.resolve(),
   signalFlagged: () => Atomics.load(ctl, sigword) !== 0,
-  progress: (partial) => parentPort!.postMessage({ type: 'progress', output: partial }),
+  progress: (partial) => d.progress.postMessage(partial),
   emit: (e) => ring.emit(e),
   index: d.index,
   shared: d.shared,

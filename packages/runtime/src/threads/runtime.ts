@@ -2,14 +2,14 @@
  * The threads runtime: one worker for the kernel, one per process, real time, real races.
  * Comlink carries the control calls (ready, collect); syscalls use the shared channels.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { DEFAULT_RING_BYTES, type RingContents, type SimEvent, hashEvents, mergeByTime, newEventRing, readEventRing } from '@leasebreak/trace';
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import { allocShared } from '../shared.js';
 import { reclaimRunMemory } from '../memory.js';
 import type { ProcessOutcome, RunResult, RunSpec, Runtime } from '../types.js';
 import type { KernelAudit } from '../collect.js';
-import { CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
+import { CTL_CONTROL, CTL_DOORBELL, CTL_GO, CTL_HANG, CTL_STOP, newChannel, newControl } from './channel.js';
 import { nodeEndpoint } from './comlink-node.js';
 import type { KernelApi, KernelWorkerData } from './kernel.worker.js';
 import type { FinishMessage, LifecycleWorkerData } from './lifecycle.worker.js';
@@ -71,16 +71,19 @@ export class ThreadsRuntime implements Runtime {
       Atomics.notify(ctl, CTL_DOORBELL);
     };
     const control_ = async <T>(p: Promise<T>): Promise<T> => {
+      Atomics.add(ctl, CTL_CONTROL, 1);
       ring();
       return Promise.race([p, kernelFailed]);
     };
     const workers: Worker[] = [];
+    const progressPorts: MessagePort[] = [];
     try {
       const ready = await control_(api.ready());
       if (ready.error !== null) throw new RangeError(ready.error);
       const pids = ready.pids;
       const outcomes = new Map<string, Omit<ProcessOutcome, 'exit'>>();
       const partial = new Map<string, unknown>();
+      const latestOf = new Map<string, () => unknown>();
       let remaining = spec.processes.filter((p) => p.daemon !== true).length;
       let allDone!: () => void;
       const done = new Promise<void>((r) => (allDone = r));
@@ -95,8 +98,20 @@ export class ThreadsRuntime implements Runtime {
       };
       if (notReady === 0) go();
       spec.processes.forEach((p, index) => {
-        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared, ring: processRings[index]!, ...(spec.pollNs === undefined ? {} : { pollNs: spec.pollNs }) };
-        const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata });
+        // Progress reports come on a port of their own, so that the last one can be taken at
+        // once (receiveMessageOnPort) when the run decides a process's outcome: messages from two
+        // threads reach this one in no set order, and a NIC's report posted before the completion
+        // a writer saw could otherwise arrive after the writer's 'done' stopped the run.
+        const reports = new MessageChannel();
+        progressPorts.push(reports.port1);
+        const latest = (): unknown => {
+          for (let m = receiveMessageOnPort(reports.port1); m !== undefined; m = receiveMessageOnPort(reports.port1)) partial.set(p.name, m.message);
+          return partial.get(p.name) ?? null;
+        };
+        latestOf.set(p.name, latest);
+        reports.port1.on('message', (m: unknown) => void partial.set(p.name, m));
+        const pdata: ProcessWorkerData = { index, name: p.name, pid: pids[p.name]!, pids, program: p.program, input: p.input, seed: spec.seed, control, channel: channels[index]!, originNs: origin.toString(), shared, ring: processRings[index]!, progress: reports.port2, ...(spec.pollNs === undefined ? {} : { pollNs: spec.pollNs }) };
+        const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata, transferList: [reports.port2] });
         workers.push(w);
         const finish = (o: Omit<ProcessOutcome, 'exit'>): void => {
           if (outcomes.has(p.name)) return;
@@ -111,20 +126,19 @@ export class ThreadsRuntime implements Runtime {
         };
         w.on('message', (m: { type: string; output?: unknown; error?: string }) => {
           if (m.type === 'ready') markReady();
-          else if (m.type === 'progress') partial.set(p.name, m.output);
           else if (m.type === 'done') finish({ name: p.name, pid: pids[p.name]!, output: m.output });
           else if (m.type === 'error') {
             markReady(); // a program that failed to load must not hold the gate shut
-            finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: m.error ?? 'unknown error' });
+            finish({ name: p.name, pid: pids[p.name]!, output: latest(), error: m.error ?? 'unknown error' });
           }
         });
         w.on('error', (e) => {
           markReady();
-          finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, error: e.stack ?? e.message });
+          finish({ name: p.name, pid: pids[p.name]!, output: latest(), error: e.stack ?? e.message });
         });
         w.on('exit', (code) => {
           markReady();
-          finish({ name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null, ...(code === 0 ? {} : { error: `thread exited with code ${code}` }) });
+          finish({ name: p.name, pid: pids[p.name]!, output: latest(), ...(code === 0 ? {} : { error: `thread exited with code ${code}` }) });
         });
       });
       let status: RunResult['status'] = 'ok';
@@ -166,7 +180,7 @@ export class ThreadsRuntime implements Runtime {
       // Daemons (the NIC) stop where they stand; their output is their last progress report.
       spec.processes.forEach((p, i) => {
         if (p.daemon === true && !outcomes.has(p.name)) {
-          outcomes.set(p.name, { name: p.name, pid: pids[p.name]!, output: partial.get(p.name) ?? null });
+          outcomes.set(p.name, { name: p.name, pid: pids[p.name]!, output: latestOf.get(p.name)!() });
           void workers[i]!.terminate();
         }
       });
@@ -207,7 +221,7 @@ export class ThreadsRuntime implements Runtime {
       const sum = (f: (r: RingContents) => number): number => rings.reduce((n, r) => n + f(r), 0);
       const processes = spec.processes.map((p): ProcessOutcome => {
         const pid = pids[p.name]!;
-        const o = outcomes.get(p.name) ?? { name: p.name, pid, output: partial.get(p.name) ?? null };
+        const o = outcomes.get(p.name) ?? { name: p.name, pid, output: latestOf.get(p.name)?.() ?? null };
         return { ...o, exit: collected?.exits[pid] ?? null };
       });
       if (status === 'hang' && collected !== null && collected.hang !== null) detail = collected.hang;
@@ -235,6 +249,7 @@ export class ThreadsRuntime implements Runtime {
       ring();
       api[releaseProxy]();
       await Promise.all([...workers, kworker, lworker].map((w) => w.terminate()));
+      for (const port of progressPorts) port.close();
       // Dead runs' shared buffers (this one's are still the caller's): see memory.ts.
       reclaimRunMemory();
     }

@@ -1,6 +1,6 @@
 /**
  * What the race programs rely on in the kernel: asynchronous direct I/O (io_submit: the pages stay
- * pinned by the I/O after the caller returns, and may be munmapped), alarm(2) ending a wait for a
+ * pinned by the I/O after the caller returns, and may be munmapped; exit waits for it, as exit_aio does), alarm(2) ending a wait for a
  * busy page with EINTR, and Jan Kara's kept layout lease failing a breaker ETXTBSY once its
  * deadline has passed (instead of sleeping towards a deadline already behind it).
  */
@@ -96,14 +96,28 @@ describe('asynchronous direct I/O (dio_read async)', () => {
     expect(sink.events.filter((e) => e.kind === 'dma.write')).toEqual([]);
   });
 
-  it('the I/O outlives its submitter: exit does not drop the pin, completion does', async () => {
+  it('exit waits for the task\'s in-flight I/O (exit_aio): the pin is gone by the time the task is', async () => {
     const { k, clock, reader, addr } = await setup('mainline');
     await syscall(k, reader.pid, { op: 'dio_read', addr, length: PAGE_SIZE, ns: 5 * MS, async: true });
-    await syscall(k, reader.pid, { op: 'exit', code: 0 });
+    let exited = false;
+    const exit = syscall(k, reader.pid, { op: 'exit', code: 0 }).then(() => (exited = true));
+    await flush();
+    // The disk's DMA cannot be cancelled: the exit sleeps until it completes.
+    expect(exited).toBe(false);
+    expect(reader.exited).toBe(false);
     expect(k.pins.sets.size).toBe(1);
     await advanceTo(k, clock, 5 * MS);
+    await exit;
+    expect(reader.exited).toBe(true);
     expect(k.pins.sets.size).toBe(0);
     expect(fsck(k)).toEqual([]);
+  });
+
+  it('a task with no I/O in flight exits at once', async () => {
+    const { k, reader } = await setup('mainline');
+    expect((await syscall(k, reader.pid, { op: 'exit', code: 3 })).ret).toBe(0);
+    expect(reader.exited).toBe(true);
+    expect(reader.exitStatus).toBe(3);
   });
 });
 

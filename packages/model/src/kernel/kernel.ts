@@ -111,6 +111,8 @@ export class Kernel {
   private dioSeq = 0;
   /** Pin sets of asynchronous DIOs still in flight (io_submit). */
   private readonly aioPins = new Set<PinSet>();
+  /** Woken as each asynchronous DIO completes (exit_aio waits on it). */
+  private readonly aioDone = new WaitQueue();
   /** alarm(2) timers per pid. */
   private readonly alarms = new Map<number, { at: number; timer: TimerHandle }>();
   /** What fs/locks did to each lease, for the XState lifecycle machines (fs/lease_lifecycle.ts). */
@@ -171,10 +173,27 @@ export class Kernel {
    * do_exit(): unmap everything, close every fd (dropping leases held through them), and count
    * as arrived at every barrier the task belongs to. Signals still pending are lost.
    */
+  /**
+   * exit_aio() (fs/aio.c): an exiting task's in-flight asynchronous I/O is cancelled where it can
+   * be and waited for where it cannot — a disk's DMA cannot — uninterruptibly
+   * (kill_ioctx, then wait_for_completion) before the task releases its mm and files. So the
+   * pins of an io_submit()ted read are gone by the time the process is.
+   */
+  async exitAio(pid: number): Promise<void> {
+    const task = this.task(pid);
+    const inFlight = (): boolean => {
+      for (const set of this.aioPins) if (set.pid === pid) return true;
+      return false;
+    };
+    while (inFlight()) await sleepOn(this.clock, task, [this.aioDone], { deadlineNs: null, interruptible: false, killable: false });
+  }
+
   exitTask(pid: number, status: number | string = 0): void {
     const task = this.task(pid);
     this.verbs.releaseTask(pid); // the uverbs file closes: MRs deregistered, pins dropped
-    // Pins of an asynchronous DIO belong to the I/O, which completes on its own (exit_aio waits).
+    // Pins of an asynchronous DIO belong to the I/O, which completes on its own: an exit syscall
+    // has waited for it already (exitAio); a task killed on its way back to user space does not
+    // wait here, and its I/O's pins go when the disk completes.
     for (const set of this.pins.heldBy(pid)) if (!this.aioPins.has(set)) unpinUserPages(this, set);
     const alarm = this.alarms.get(pid);
     if (alarm !== undefined) this.clock.clearTimer(alarm.timer);
@@ -766,6 +785,7 @@ export class Kernel {
       pin.value.pages.forEach((p, i) => this.dmaWrite(pid, DIO_SOURCE_BASE + id, id * 4096 + i, p.pfn, p.ino, p.index));
       this.aioPins.delete(pin.value);
       unpinUserPages(this, pin.value);
+      this.aioDone.wakeUp();
     };
     if (async) {
       // io_submit(): the bio holds the pages, not the caller, who goes on (and may munmap the

@@ -124,6 +124,8 @@ async function call(k: Kernel, pid: number, r: SyscallRequest): Promise<Out> {
     case 'alarm':
       return k.alarm(pid, r.ns);
     case 'exit':
+      // do_exit → exit_mm → exit_aio: wait for the task's asynchronous I/O before the rest.
+      await k.exitAio(pid);
       return { ok: true, value: r.code };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What the race programs rely on in the kernel: asynchronous direct I/O (io_submit: the pages stay
- * pinned by the I/O after the caller returns, and may be munmapped; exit waits for it, as exit_aio does), alarm(2) ending a wait for a
- * busy page with EINTR, and Jan Kara's kept layout lease failing a breaker ETXTBSY once its
- * deadline has passed (instead of sleeping towards a deadline already behind it).
+ * pinned by the I/O after the caller returns, and may be munmapped; exit waits for it, as
+ * exit_aio does), alarm(2) ending a wait for a busy page with EINTR, and Jan Kara's kept layout
+ * lease failing a breaker ETXTBSY once its deadline has passed (instead of sleeping towards a
+ * deadline already behind it).
  */
 import { describe, expect, it } from 'vitest';
 import {

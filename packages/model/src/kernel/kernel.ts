@@ -170,10 +170,6 @@ export class Kernel {
   }
 
   /**
-   * do_exit(): unmap everything, close every fd (dropping leases held through them), and count
-   * as arrived at every barrier the task belongs to. Signals still pending are lost.
-   */
-  /**
    * exit_aio() (fs/aio.c): an exiting task's in-flight asynchronous I/O is cancelled where it can
    * be and waited for where it cannot — a disk's DMA cannot — uninterruptibly
    * (kill_ioctx, then wait_for_completion) before the task releases its mm and files. So the
@@ -188,6 +184,10 @@ export class Kernel {
     while (inFlight()) await sleepOn(this.clock, task, [this.aioDone], { deadlineNs: null, interruptible: false, killable: false });
   }
 
+  /**
+   * do_exit(): unmap everything, close every fd (dropping leases held through them), and count
+   * as arrived at every barrier the task belongs to. Signals still pending are lost.
+   */
   exitTask(pid: number, status: number | string = 0): void {
     const task = this.task(pid);
     this.verbs.releaseTask(pid); // the uverbs file closes: MRs deregistered, pins dropped

@@ -81,6 +81,7 @@ export class ThreadsRuntime implements Runtime {
       const ready = await control_(api.ready());
       if (ready.error !== null) throw new RangeError(ready.error);
       const pids = ready.pids;
+      let ended = false;
       const outcomes = new Map<string, Omit<ProcessOutcome, 'exit'>>();
       const partial = new Map<string, unknown>();
       const latestOf = new Map<string, () => unknown>();
@@ -104,8 +105,10 @@ export class ThreadsRuntime implements Runtime {
         // a writer saw could otherwise arrive after the writer's 'done' stopped the run.
         const reports = new MessageChannel();
         progressPorts.push(reports.port1);
+        // Called once the thread has stopped (its queue is then finite); DRAIN_MAX bounds it in
+        // case the thread still runs, as it could post as fast as this loop takes.
         const latest = (): unknown => {
-          for (let m = receiveMessageOnPort(reports.port1); m !== undefined; m = receiveMessageOnPort(reports.port1)) partial.set(p.name, m.message);
+          for (let n = 0, m = receiveMessageOnPort(reports.port1); m !== undefined && n < DRAIN_MAX; n++, m = receiveMessageOnPort(reports.port1)) partial.set(p.name, m.message);
           return partial.get(p.name) ?? null;
         };
         latestOf.set(p.name, latest);
@@ -114,7 +117,8 @@ export class ThreadsRuntime implements Runtime {
         const w = new Worker(PROCESS_WORKER, { ...WORKER_OPTS, workerData: pdata, transferList: [reports.port2] });
         workers.push(w);
         const finish = (o: Omit<ProcessOutcome, 'exit'>): void => {
-          if (outcomes.has(p.name)) return;
+          // Once the run has ended, the threads still running are stopped by the run: not outcomes.
+          if (ended || outcomes.has(p.name)) return;
           outcomes.set(p.name, o);
           if (p.daemon !== true && --remaining === 0) allDone();
         };
@@ -177,13 +181,17 @@ export class ThreadsRuntime implements Runtime {
         detail = `the process threads did not all load their programs within ${startupMs / 1000} s (a program module that never finishes loading?)`;
       } else if (why === 'abort') status = 'interrupted';
       else if (why === 'hang') status = 'hang';
-      // Daemons (the NIC) stop where they stand; their output is their last progress report.
-      spec.processes.forEach((p, i) => {
-        if (p.daemon === true && !outcomes.has(p.name)) {
-          outcomes.set(p.name, { name: p.name, pid: pids[p.name]!, output: latestOf.get(p.name)!() });
-          void workers[i]!.terminate();
-        }
-      });
+      // The threads still running stop where they stand (a daemon such as the NIC always does;
+      // a process only when the run hung, timed out or was interrupted), and only then is their
+      // last progress report taken: a thread that keeps posting could outpace the drain for ever,
+      // and the drain is synchronous (it would starve this thread's event loop, timers included).
+      ended = true;
+      const running = spec.processes.flatMap((p, i) => (outcomes.has(p.name) ? [] : [i]));
+      await Promise.all(running.map((i) => workers[i]!.terminate()));
+      for (const i of running) {
+        const p = spec.processes[i]!;
+        if (p.daemon === true) outcomes.set(p.name, { name: p.name, pid: pids[p.name]!, output: latestOf.get(p.name)!() });
+      }
       // A kernel thread that does not answer is stuck inside the model (a simulator bug): the run
       // ends as an error, with the events every thread wrote until then.
       const collectMs = spec.collectTimeoutMs ?? COLLECT_TIMEOUT_MS;
@@ -255,6 +263,9 @@ export class ThreadsRuntime implements Runtime {
     }
   }
 }
+
+/** The most progress reports one drain takes (see `latest`): a safety bound, never reached by a stopped thread's queue in practice. */
+const DRAIN_MAX = 1_000_000;
 
 /** How long the kernel thread may take to answer collect() before it counts as stuck (RunSpec.collectTimeoutMs overrides). */
 const COLLECT_TIMEOUT_MS = 10_000;

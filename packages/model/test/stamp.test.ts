@@ -41,3 +41,27 @@ describe('Pmem.ownerInto', () => {
     expect(pm.ownerInto(3, out)).toMatchObject({ ino: 0, index: 0 });
   });
 });
+
+describe('Pmem ownership epoch', () => {
+  it('every ownership change moves it by 2 (odd while under way), a free-list relink does not; ownerPlainInto reads what ownerInto reads', () => {
+    const pm = Pmem.create(4);
+    const e0 = pm.ownerEpoch();
+    expect(e0 % 2).toBe(0);
+    pm.setOwner(1, 7, 3);
+    pm.setOwner(2, 9, 0xfffffff0);
+    pm.setOwner(3, -1, 12);
+    expect(pm.ownerEpoch()).toBe(e0 + 6);
+    pm.setFreeLinks(3, -2, 5);
+    expect(pm.ownerEpoch()).toBe(e0 + 6);
+    const plain: MutablePageOwner = { ino: -5, index: -5, generation: -5 };
+    const locked: MutablePageOwner = { ino: -5, index: -5, generation: -5 };
+    for (let pfn = 0; pfn < 4; pfn++) expect({ ...pm.ownerPlainInto(pfn, plain) }).toEqual({ ...pm.ownerInto(pfn, locked) });
+    // Another thread's view of the same device sees the same epoch.
+    expect(Pmem.attach(pm.buffers).ownerEpoch()).toBe(e0 + 6);
+  });
+
+  it('attach refuses buffers without the epoch', () => {
+    const { epoch: _epoch, ...rest } = Pmem.create(2).buffers;
+    expect(() => Pmem.attach(rest as never)).toThrow(/do not match/);
+  });
+});

@@ -215,6 +215,41 @@ describe('the NIC data path', () => {
     expect(nic.output('idle').classes.staleOffset).toBe(1);
   });
 
+  test('owners changing hands during a run (the ownership epoch moved): each page is judged by its owner after the run — a frame already copied and then given to another file is corruption, one freed before its copy lostWrite; a change to a frame outside the MR changes nothing', async () => {
+    const { app, pm, table, shared } = setup();
+    setMr(table, 0, { key: 0x100, pfns: [10, 11, 12, 13] });
+    let phase = 0;
+    const nic = new Nic(ctx(shared, 1, NIC_PID), {
+      name: 'nic0',
+      pageNs: 0,
+      probe: (p) => {
+        if (p.page !== 1) return; // after page 1's copy, inside the run (BUSY_HOLD_PAGES > 4)
+        if (phase === 0) {
+          pm.setOwner(10, INO_B, 6); // page 0's frame, copied already: truncated from /a, reused by /b
+          pm.setOwner(13, -1, -1); // page 3's frame, not copied yet: freed
+        } else pm.setOwner(40, INO_B, 7); // no frame of this MR
+      },
+    });
+    postWrite(app, 0x100, 0, 4 * PAGE_SIZE);
+    await drain(nic);
+    expect(tryPollCq(app)[0]).toMatchObject({ status: 0, pages: 4, violations: 2 });
+    const out = nic.output('idle');
+    expect(out.classes).toMatchObject({ ok: 2, corruption: 1, lostWrite: 1 });
+    expect(out.violations[0]).toMatchObject({ class: 'corruption', pfn: 10, victim: { ino: INO_B, index: 6 }, intended: { ino: INO_A, index: 0 } });
+    expect(out.violations[1]).toMatchObject({ class: 'lostWrite', pfn: 13, intended: { ino: INO_A, index: 3 } });
+    // What the offline pass finds: /b's block 6 holds the stamp of /a's block 0.
+    expect(readStamp(pm.frame(10), 0)).toMatchObject({ ino: INO_A, index: 0 });
+    phase = 1;
+    pm.setOwner(10, INO_A, 0);
+    pm.setOwner(13, INO_A, 3);
+    const before = pm.ownerEpoch();
+    postWrite(app, 0x100, 0, 4 * PAGE_SIZE);
+    await drain(nic);
+    expect(pm.ownerEpoch()).toBe(before + 2); // the epoch did move during the run
+    expect(tryPollCq(app)[0]).toMatchObject({ status: 0, pages: 4, violations: 0 });
+    expect(nic.output('idle').classes).toMatchObject({ ok: 6, corruption: 1, lostWrite: 1 });
+  });
+
   test('a WRITE shorter than a stamp lands the pattern only; a page written after it gets its own stamp', async () => {
     const { app, nic, pm, table } = setup();
     setMr(table, 0, { key: 0x100, pfns: [10, 11] });

@@ -10,6 +10,12 @@
  *   [3] generation  a seqcount: odd while ownership is being changed, +2 per change. A reader
  *                   (the checker on the NIC thread) reads it before and after the owner fields.
  *
+ * Besides, one device-wide ownership epoch (a seqcount over every page's owner, like the
+ * invalidation sequence of mmu_interval_notifier that ODP and KVM faults check with
+ * mmu_interval_read_begin / mmu_interval_read_retry): odd while any page's ownership is being
+ * changed, +2 per change. A reader of many pages (the NIC, per run of pages) loads it before and
+ * after, and reads the owner cells in between with plain loads when it has not moved.
+ *
  * The frames buffer may be large (1 Mi pages = 4 GiB of address space): a SharedArrayBuffer is
  * zero-filled lazily by the host, so an untouched frame costs nothing.
  */
@@ -37,7 +43,12 @@ export interface PmemBuffers {
   readonly pages: SharedArrayBuffer;
   /** Refcount of an idle page: 1 before v6.15 (ZONE_DEVICE pages idle at 1), 0 after. */
   readonly idleRefcount: number;
+  /** The ownership epoch (cell 0; the rest of its cache line is padding). */
+  readonly epoch: SharedArrayBuffer;
 }
+
+/** Bytes of the ownership epoch's buffer: one cell on a cache line of its own. */
+export const EPOCH_BYTES = 64;
 
 export interface PageOwner {
   /** Owning inode number, or 0 when the block is free. */
@@ -61,6 +72,8 @@ export class Pmem {
   readonly frames: Uint8Array;
   /** The struct-page array: PAGE_CELLS Int32 per pfn. */
   readonly pages: Int32Array;
+  /** The ownership epoch, cell 0 (see the header). */
+  readonly epoch: Int32Array;
   readonly buffers: PmemBuffers;
 
   private constructor(buffers: PmemBuffers) {
@@ -69,6 +82,7 @@ export class Pmem {
     this.idleRefcount = buffers.idleRefcount;
     this.frames = new Uint8Array(buffers.frames);
     this.pages = new Int32Array(buffers.pages);
+    this.epoch = new Int32Array(buffers.epoch);
   }
 
   /** Create a device of `nrPages` 4 KiB frames. Frames and struct pages start zeroed. */
@@ -82,12 +96,13 @@ export class Pmem {
       idleRefcount,
       frames: new SharedArrayBuffer(nrPages * PAGE_SIZE),
       pages: new SharedArrayBuffer(nrPages * STRUCT_PAGE_BYTES),
+      epoch: new SharedArrayBuffer(EPOCH_BYTES),
     });
   }
 
   /** Attach to a device created elsewhere (another thread) from its buffers. */
   static attach(buffers: PmemBuffers): Pmem {
-    if (buffers.frames.byteLength !== buffers.nrPages * PAGE_SIZE || buffers.pages.byteLength !== buffers.nrPages * STRUCT_PAGE_BYTES) {
+    if (buffers.frames.byteLength !== buffers.nrPages * PAGE_SIZE || buffers.pages.byteLength !== buffers.nrPages * STRUCT_PAGE_BYTES || buffers.epoch?.byteLength !== EPOCH_BYTES) {
       throw new RangeError('pmem: buffers do not match nrPages');
     }
     return new Pmem(buffers);
@@ -187,10 +202,35 @@ export class Pmem {
    */
   setOwner(pfn: number, ino: number, indexOrLink: number): void {
     const base = pfn * PAGE_CELLS;
+    Atomics.add(this.epoch, 0, 1);
     Atomics.add(this.pages, base + PG_GEN, 1);
     Atomics.store(this.pages, base + PG_INO, ino);
     Atomics.store(this.pages, base + PG_INDEX, indexOrLink | 0);
     Atomics.add(this.pages, base + PG_GEN, 1);
+    Atomics.add(this.epoch, 0, 1);
+  }
+
+  /**
+   * The ownership epoch (mmu_interval_read_begin): even when no ownership change is under way.
+   * Owner cells read with ownerPlainInto after an even epoch E, and before a load that gives E
+   * again, are what they were all along.
+   */
+  ownerEpoch(): number {
+    return Atomics.load(this.epoch, 0);
+  }
+
+  /**
+   * The owner cells with plain loads, no seqcount: valid only between two ownerEpoch() loads
+   * that gave the same even value (see ownerEpoch); otherwise it may be torn.
+   */
+  ownerPlainInto(pfn: number, out: MutablePageOwner): MutablePageOwner {
+    const pages = this.pages;
+    const base = pfn * PAGE_CELLS;
+    const ino = pages[base + PG_INO]!;
+    out.ino = ino > 0 ? ino : 0;
+    out.index = ino > 0 ? pages[base + PG_INDEX]! >>> 0 : 0;
+    out.generation = pages[base + PG_GEN]!;
+    return out;
   }
 
   /** Rewrite the free-list links of a free page: not an ownership change, no generation bump. */

@@ -21,8 +21,9 @@
  *      deregistration racing the WR: EINVAL; on an ODP MR enter the kernel (nic_fault, by file
  *      offset through the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping
  *      gone) completes the WR EFAULT; on a pinned MR still registered: EFAULT;
- *   4. read the frame's owner (struct page, seqlock, into a reused object) — the owner at the
- *      time of the copy; WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
+ *   4. read the frame's owner (struct page, plain loads, into a run's arrays) — the owner at the
+ *      time of the copy, validated for the whole run by the device's ownership epoch loaded
+ *      before and after it (Pmem.ownerEpoch, mmu_interval_read_begin / _retry); WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
  *      intended ino = MR_INO, intended block = MR_PGOFF + page, seq = the WQE's seq, offset =
  *      byte offset in the block) then the writer's fill pattern over the rest of the bytes
  *      written, in one copy from a staging page the stamp is built in; READ: copy the bytes out;
@@ -39,7 +40,10 @@
  *      cannot be reused (it is freed only after the fence), so the MR's state and key are
  *      checked as a run starts and when a cell is found cleared. The kernel waits at most one
  *      run (16 pages, a few µs), however busy the NIC keeps the MR;
- *   6. classify (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
+ *   6. at the end of the run, classify each page by the owner read at its copy; if the epoch
+ *      moved during the run (some frame changed hands, maybe one of these), by each frame's
+ *      owner read again now (seqlock): a page whose owner changed raced its copy, and is judged
+ *      by the owner that holds the bytes after it. (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
  *      ok / dataLeak / staleOffset for a read; the owner being the intended block is `ok` without
  *      a call), count, keep the first violations of each class with their evidence
  *      (VIOLATIONS_KEPT_PER_CLASS). `ok` pages are added to the counters once per WR.
@@ -275,6 +279,11 @@ export class Nic {
   private readonly scratch = new Uint8Array(PAGE_SIZE);
   /** The owner of the frame being copied (filled per page, never reallocated). */
   private readonly owner: MutablePageOwner = { ino: 0, index: 0, generation: 0 };
+  /** The run being copied (classifyRun): each page's pfn; for a page not owned by its intended block, the owner read at its copy. */
+  private readonly runPfn = new Int32Array(BUSY_HOLD_PAGES);
+  private readonly runIno = new Int32Array(BUSY_HOLD_PAGES);
+  private readonly runIndex = new Uint32Array(BUSY_HOLD_PAGES);
+  private readonly runGen = new Int32Array(BUSY_HOLD_PAGES);
   private readonly startNs: number;
   private lastReportNs = -Infinity;
   private dirty = true;
@@ -513,9 +522,10 @@ export class Nic {
   }
 
   /**
-   * Copy up to `maxPages` pages of the WR from byte `pos` (MR_BUSY held by the caller; nothing
-   * here awaits): for each, read its pfn cell, the frame's owner, copy, classify. Return the
-   * position after the last page copied; a cleared pfn cell stops the run there (r.cleared).
+   * Copy up to `maxPages` (≤ BUSY_HOLD_PAGES) pages of the WR from byte `pos` (MR_BUSY held by
+   * the caller; nothing here awaits): for each, read its pfn cell, the frame's owner, copy; then
+   * classify the run. Return the position after the last page copied; a cleared pfn cell stops
+   * the run there (r.cleared).
    */
   private copyRun(r: WrRun, pos: number, maxPages: number): number {
     const t = this.table;
@@ -527,7 +537,15 @@ export class Nic {
     const payload = r.payload;
     const w = r.w;
     const end = r.end;
-    for (let k = 0; k < maxPages && pos < end; k++) {
+    // The owners are read with plain loads, checked once for the whole run against the ownership
+    // epoch (an Atomics.load is a call costing several ns: two per page were a tenth of the copy).
+    const epoch = pmem.ownerEpoch();
+    const start = pos;
+    const runPfn = this.runPfn;
+    let ok = 0;
+    let others = 0; // bit k: page k of the run is not its intended block's
+    let k = 0;
+    for (; k < maxPages && pos < end; k++) {
       const page = pos >>> PAGE_SHIFT;
       const inOff = pos & (PAGE_SIZE - 1);
       const n = Math.min(PAGE_SIZE - inOff, end - pos);
@@ -536,10 +554,19 @@ export class Nic {
       if (pfn < 0 || pfn >= nrPages) {
         r.cleared = page;
         r.clearedPfn = pfn;
-        return pos;
+        break;
       }
-      // The frame's owner at the time of the copy (struct page, seqlock).
-      pmem.ownerInto(pfn, owner);
+      // The frame's owner at the time of the copy (valid if the epoch holds: classifyRun).
+      pmem.ownerPlainInto(pfn, owner);
+      runPfn[k] = pfn;
+      // The owner is the intended block: ok (classifyDma's first rule, without a call).
+      if (owner.ino === r.ino && owner.index === r.pgoff + page) ok++;
+      else {
+        others |= 1 << k;
+        this.runIno[k] = owner.ino;
+        this.runIndex[k] = owner.index;
+        this.runGen[k] = owner.generation;
+      }
       const at = pfn * PAGE_SIZE + inOff;
       if (payload !== null) {
         // The bytes arrive from the wire in one copy: the stamp (built in the staging page, off
@@ -558,11 +585,45 @@ export class Nic {
       r.pages++;
       r.bytes += n;
       pos += n;
-      // The owner is the intended block: ok (classifyDma's first rule, without a call).
-      if (owner.ino === r.ino && owner.index === r.pgoff + page) r.okPages++;
-      else this.classify(r, pfn, page, inOff, n);
     }
+    this.classifyRun(r, start, k, epoch, ok, others);
     return pos;
+  }
+
+  /**
+   * Classify the `count` pages copyRun just copied from byte `start` (`ok` of them found owned by
+   * their intended block, the others marked in `others`). The ownership epoch unchanged (and
+   * even) since before the run: no frame changed hands meanwhile, so each owner read at a copy
+   * is the frame's owner all through it. Moved: read every owner again now (seqlock); where one
+   * changed, the copy raced the change (a truncate or reallocation the policy let through), and
+   * the page is judged by the owner that holds the bytes after it — the one the offline pass finds.
+   */
+  private classifyRun(r: WrRun, start: number, count: number, epoch: number, ok: number, others: number): void {
+    const pmem = this.pmem;
+    const owner = this.owner;
+    const stable = (epoch & 1) === 0 && pmem.ownerEpoch() === epoch;
+    if (stable && others === 0) {
+      r.okPages += ok;
+      return;
+    }
+    const page0 = start >>> PAGE_SHIFT;
+    for (let k = 0; k < count; k++) {
+      const page = page0 + k;
+      // Only a run's first page can start inside a page, only its last end early.
+      const inOff = k === 0 ? start & (PAGE_SIZE - 1) : 0;
+      const n = Math.min(PAGE_SIZE - inOff, r.end - (k === 0 ? start : page * PAGE_SIZE));
+      if (stable) {
+        if ((others & (1 << k)) === 0) {
+          r.okPages++;
+          continue;
+        }
+        owner.ino = this.runIno[k]!;
+        owner.index = this.runIndex[k]!;
+        owner.generation = this.runGen[k]!;
+      } else pmem.ownerInto(this.runPfn[k]!, owner);
+      if (owner.ino === r.ino && owner.index === r.pgoff + page) r.okPages++;
+      else this.classify(r, this.runPfn[k]!, page, inOff, n);
+    }
   }
 
   /** Classify a page DMA whose frame is not owned by the intended block; record a violation. */

@@ -20,7 +20,7 @@ mode: threads
 `;
 
 /** NIC runs, each against its own floor: the bench reports the median. */
-const NIC_RUNS = 3;
+const NIC_RUNS = 5;
 
 /** The NIC run's first half second is its warm-up (the JIT compiles the NIC and writer loops). */
 const NIC_WARMUP_NS = 500e6;

@@ -21,12 +21,13 @@
  *      deregistration racing the WR: EINVAL; on an ODP MR enter the kernel (nic_fault, by file
  *      offset through the owner's VMA) and retry from 2 — a failed fault (past EOF, mapping
  *      gone) completes the WR EFAULT; on a pinned MR still registered: EFAULT;
- *   4. read the frame's owner (struct page, plain loads, into a run's arrays) — the owner at the
- *      time of the copy, validated for the whole run by the device's ownership epoch loaded
- *      before and after it (Pmem.ownerEpoch, mmu_interval_read_begin / _retry); WRITE: a 32-byte stamp (writer = MR_OWNER's pid, source = the key,
- *      intended ino = MR_INO, intended block = MR_PGOFF + page, seq = the WQE's seq, offset =
- *      byte offset in the block) then the writer's fill pattern over the rest of the bytes
- *      written, in one copy from a staging page the stamp is built in; READ: copy the bytes out;
+ *   4. read the frame's owner (struct page, plain loads) — the owner at the time of the copy,
+ *      validated for the whole run by the device's ownership epoch loaded before and after it
+ *      (Pmem.ownerEpoch, as mmu_interval_read_begin / _retry); WRITE: a 32-byte stamp (writer =
+ *      MR_OWNER's pid, source = the key, intended ino = MR_INO, intended block = MR_PGOFF +
+ *      page, seq = the WQE's seq, offset = byte offset in the block) then the writer's fill
+ *      pattern over the rest of the bytes written, in one copy from a staging page the stamp is
+ *      built in; READ: copy the bytes out;
  *   5. Atomics.sub(MR_BUSY, 1), notifying it if a fence waits (MR_FENCING) — under the
  *      deterministic runtime after every page; under threads after a run of BUSY_HOLD_PAGES pages
  *      (or the WR's last page, or a fault), as nothing awaits in between. While MR_BUSY is raised
@@ -42,10 +43,10 @@
  *      run (16 pages, a few µs), however busy the NIC keeps the MR;
  *   6. at the end of the run, classify each page by the owner read at its copy; if the epoch
  *      moved during the run (some frame changed hands, maybe one of these), by each frame's
- *      owner read again now (seqlock): a page whose owner changed raced its copy, and is judged
- *      by the owner that holds the bytes after it. (checker classifyDma: ok / corruption / lostWrite / staleOffset for a write,
- *      ok / dataLeak / staleOffset for a read; the owner being the intended block is `ok` without
- *      a call), count, keep the first violations of each class with their evidence
+ *      owner read again then (seqlock): a page whose owner changed raced its copy, and is judged
+ *      by the owner that holds the bytes after it (checker classifyDma: ok / corruption /
+ *      lostWrite / staleOffset for a write, ok / dataLeak / staleOffset for a read; the owner
+ *      being the intended block is `ok` without a call); count, keep the first violations of each class with their evidence
  *      (VIOLATIONS_KEPT_PER_CLASS). `ok` pages are added to the counters once per WR.
  * Then one completion on the WR's QP: status 0 or an errno number (nic/layout.ts), bytes, pages.
  * The process is woken only if it armed its CQ and this CQE makes ready the count it armed

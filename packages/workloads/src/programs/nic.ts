@@ -46,8 +46,9 @@
  *      owner read again then (seqlock): a page whose owner changed raced its copy, and is judged
  *      by the owner that holds the bytes after it (checker classifyDma: ok / corruption /
  *      lostWrite / staleOffset for a write, ok / dataLeak / staleOffset for a read; the owner
- *      being the intended block is `ok` without a call); count, keep the first violations of each class with their evidence
- *      (VIOLATIONS_KEPT_PER_CLASS). `ok` pages are added to the counters once per WR.
+ *      being the intended block is `ok` without a call); count, keep the first violations of
+ *      each class with their evidence (VIOLATIONS_KEPT_PER_CLASS). `ok` pages are added to the
+ *      counters once per WR.
  * Then one completion on the WR's QP: status 0 or an errno number (nic/layout.ts), bytes, pages.
  * The process is woken only if it armed its CQ and this CQE makes ready the count it armed
  * (QP_CQ_ARM, completion moderation): a stream costs a wake-up per batch, not per WR.

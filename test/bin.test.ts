@@ -4,29 +4,22 @@
  * then ask the registry for a package of that name. The bin is a checked-in shim
  * (apps/cli/bin/leasebreak.js) that runs dist/main.js, or says how to build it.
  */
-import { execFile } from 'node:child_process';
-import { copyFile, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { run } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHIM = join(ROOT, 'apps/cli/bin/leasebreak.js');
 
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
-  });
-}
-
 describe('the leasebreak command (node_modules/.bin)', () => {
   it('is linked by the install, to the checked-in shim, and runs the built CLI', async () => {
     const bin = join(ROOT, 'node_modules/.bin/leasebreak');
-    expect((await lstat(bin)).isSymbolicLink() || process.platform === 'win32').toBe(true);
-    const r = await run(bin, ['scenarios']);
+    expect((await lstat(bin)).isSymbolicLink()).toBe(true);
+    expect(await realpath(bin)).toBe(await realpath(SHIM));
+    const r = await run(bin, ['scenarios'], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('builtin:truncate-vs-pin');
@@ -37,7 +30,7 @@ describe('the leasebreak command (node_modules/.bin)', () => {
     try {
       await mkdir(join(dir, 'apps/cli/bin'), { recursive: true });
       await copyFile(SHIM, join(dir, 'apps/cli/bin/leasebreak.js'));
-      const r = await run(process.execPath, [join(dir, 'apps/cli/bin/leasebreak.js'), 'scenarios']);
+      const r = await run(process.execPath, [join(dir, 'apps/cli/bin/leasebreak.js'), 'scenarios'], { timeoutMs: 60_000 });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/not built yet .*dist\/main\.js.*run `npm run build` in /);
       expect(r.stdout).toBe('');

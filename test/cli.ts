@@ -10,9 +10,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export interface RunResult extends CliResult {
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Run `file args` (a program, or node with a script) and collect its output; SIGKILL after
+ * `timeoutMs`. The exit code of a process killed by a signal is -1 (SIGINT: 130, as a shell says).
+ */
+export function run(file: string, args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? fileURLToPath(new URL('.', import.meta.url)), env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(file, args, { cwd: opts.cwd ?? fileURLToPath(new URL('.', import.meta.url)), env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -21,9 +29,13 @@ export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: n
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal === 'SIGINT' ? 130 : -1), stdout, stderr });
+      resolve({ code: code ?? (signal === 'SIGINT' ? 130 : -1), signal, stdout, stderr });
     });
   });
+}
+
+export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return run(process.execPath, [CLI, ...args], opts);
 }
 
 /** Run and parse --json output (one report or an array). */

@@ -2,21 +2,13 @@
  * The test processes' hang watchdog (vitest.watchdog.mjs): a main thread stuck in a synchronous
  * loop is killed with a message naming the test, instead of hanging the whole run.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { run } from './cli.js';
 
 const WATCHDOG = fileURLToPath(new URL('../vitest.watchdog.mjs', import.meta.url));
 
-function node(script: string): Promise<{ code: number | null; signal: string | null; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000, killSignal: 'SIGTERM' });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, stderr, ms: Date.now() - t0 }));
-  });
-}
+const node = (script: string) => run(process.execPath, ['--input-type=module', '-e', script], { timeoutMs: 60_000 });
 
 describe('test watchdog', () => {
   it('kills a process whose main thread spins for ever, naming the test that was running', async () => {

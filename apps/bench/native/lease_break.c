@@ -1,7 +1,10 @@
 /*
  * The host kernel's own lease break, measured the way leasebreak measures its model:
  * a holder process takes an F_RDLCK lease on a tmpfs file and releases it (F_UNLCK) from its
- * SIGIO handler; a breaker opens the file O_WRONLY and times the open. One line of output:
+ * SIGIO handler; a breaker opens the file O_WRONLY and times the open, then closes it and tells
+ * the holder, which re-takes the lease only then (as the model's bench programs do: a re-take
+ * racing the close finds the file still open for write, EAGAIN, and on one CPU its retries run
+ * ahead of the breaker's wake-up). One line of output:
  *   <n> <p50_ns> <p99_ns> <max_ns> <holder_cpu> <breaker_cpu>
  * Usage: lease_break PATH N SAME_CPU(0|1)
  */
@@ -56,8 +59,8 @@ int main(int argc, char **argv) {
   int fdc = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
   if (fdc < 0) { perror("open"); return 1; }
   close(fdc);
-  int ready[2], hcpu[2];
-  if (pipe(ready) || pipe(hcpu)) { perror("pipe"); return 1; }
+  int ready[2], closed[2], hcpu[2];
+  if (pipe(ready) || pipe(closed) || pipe(hcpu)) { perror("pipe"); return 1; }
   pid_t holder = fork();
   if (holder == 0) {
     pin_to(0);
@@ -87,6 +90,8 @@ int main(int argc, char **argv) {
       /* Wait for the break: the handler releases. (Not F_GETLEASE: while a break is pending it
        * already answers F_UNLCK, the target type, before anyone has released anything.) */
       while (!released) sigsuspend(&waitmask);
+      /* Re-take only once the breaker has closed its fd. */
+      if (read(closed[0], &c, 1) != 1) return 1;
     }
     return 0;
   }
@@ -103,6 +108,7 @@ int main(int argc, char **argv) {
     if (fd < 0) { perror("breaker open"); return 1; }
     lat[i] = t1 - t0;
     close(fd);
+    if (write(closed[1], &c, 1) != 1) return 1;
   }
   waitpid(holder, NULL, 0);
   int skip = n / 10;

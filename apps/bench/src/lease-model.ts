@@ -20,7 +20,7 @@ export async function modelLeaseBreak(m: number, pollNs?: number, warmup = WARMU
   const r = await new ThreadsRuntime().run(benchSpec([
     { name: 'holder', program: leaseUrl, input: { n: m, role: 'holder', warmup }, blocked: [29] },
     { name: 'breaker', program: leaseUrl, input: { n: m, role: 'breaker', warmup } },
-  ], { leased: ['holder', 'breaker'] }, pollNs));
+  ], { leased: ['holder', 'breaker'], closed: ['holder', 'breaker'] }, pollNs));
   if (r.status !== 'ok' || r.processes.some((p) => p.error !== undefined)) throw new Error(`lease bench: ${r.status} ${r.processes.map((p) => p.error ?? '').join(' ')}`);
   return r.processes[1]!.output as number[];
 }

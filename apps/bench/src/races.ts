@@ -82,28 +82,26 @@ export async function raceBench(budgetMs: number, seeds: number): Promise<Row[]>
   // NIC_RUNS rounds, each bracketed by its own floor (the middle two of two copies before and two
   // after it); each size's row is its run with the median ratio. On a VM the memory bandwidth
   // left to a guest drifts by ±30% over seconds, and one run against one floor is a lottery.
-  const runs: { bw: number; floor: number }[][] = SWEEP_PAGES.map(() => []);
-  let failed: number | null = null;
-  for (let i = 0; i < NIC_RUNS && failed === null; i++) {
+  // A size with a run in which no RDMA completed (null) gets no figure.
+  const runs: ({ bw: number; floor: number } | null)[][] = SWEEP_PAGES.map(() => []);
+  for (let i = 0; i < NIC_RUNS; i++) {
     const floors = [await copyFloor(), await copyFloor()];
     const bws: (number | null)[] = [];
     for (const s of scenarios) bws.push(await nicRun(s));
     floors.push(await copyFloor(), await copyFloor());
     floors.sort((a, b) => a - b);
     const floor = (floors[1]! + floors[2]!) / 2;
-    bws.forEach((bw, k) => {
-      if (bw === null) failed ??= k;
-      else runs[k]!.push({ bw, floor });
-    });
+    bws.forEach((bw, k) => runs[k]!.push(bw === null ? null : { bw, floor }));
   }
   SWEEP_PAGES.forEach((pages, k) => {
     const target = k === SWEEP_PAGES.length - 1;
     const label = `NIC DMA bandwidth, ${size(pages)} RDMA WRITEs (one QP, ${depthFor(pages)} outstanding; steady state`;
-    if (failed !== null) {
-      rows.push({ bench: `${label})`, value: failed === k ? 'no RDMA completed' : 'not measured', floor: '-', ratio: '-', target: target ? '≥ 0.8×' : '-', met: target ? false : null });
+    const measured = runs[k]!.filter((r) => r !== null);
+    if (measured.length < NIC_RUNS) {
+      rows.push({ bench: `${label})`, value: 'no RDMA completed', floor: '-', ratio: '-', target: target ? '≥ 0.8×' : '-', met: target ? false : null });
       return;
     }
-    const rs = runs[k]!.sort((a, b) => a.bw / a.floor - b.bw / b.floor);
+    const rs = measured.sort((a, b) => a.bw / a.floor - b.bw / b.floor);
     const m = rs[Math.floor(rs.length / 2)]!;
     const ratio = m.bw / m.floor;
     const range = `${(rs[0]!.bw / rs[0]!.floor).toFixed(2)}–${(rs[rs.length - 1]!.bw / rs[rs.length - 1]!.floor).toFixed(2)}`;
